@@ -1,0 +1,137 @@
+package sessionapi
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Status is a NET_API_STATUS (a Win32 error code, an NERR_ code, or an RPC status) returned by
+// the session functions. A non-zero Status is an error.
+//
+// The constant names follow the Windows headers so they can be searched for in Microsoft's
+// documentation; Go style would otherwise rename them.
+type Status uint32
+
+// The statuses of spec §2, by name and number.
+//
+//nolint:revive // names as in lmerr.h and winerror.h
+const (
+	NERR_Success              Status = 0
+	ERROR_ACCESS_DENIED       Status = 5
+	ERROR_NOT_ENOUGH_MEMORY   Status = 8
+	ERROR_NOT_SUPPORTED       Status = 50
+	ERROR_BAD_NETPATH         Status = 53
+	ERROR_INVALID_PARAMETER   Status = 87
+	ERROR_INVALID_LEVEL       Status = 124
+	ERROR_MORE_DATA           Status = 234
+	RPC_S_SERVER_UNAVAILABLE  Status = 1722
+	NERR_ServerNotStarted     Status = 2114
+	NERR_BufTooSmall          Status = 2123
+	NERR_UserNotFound         Status = 2221
+	NERR_ClientNameNotFound   Status = 2312
+	NERR_InvalidComputer      Status = 2351
+	NCA_S_OP_RNG_ERROR        Status = 0x1C010002 // a DCE/RPC fault, not a NET_API_STATUS: Samba AD DC's NetSessDel
+	NCA_S_FAULT_BAD_STUB_DATA Status = 0x1C00001A // rpc_x_bad_stub_data (Samba S12: a filter string without its NUL terminator)
+)
+
+var statusNames = map[Status]string{
+	NERR_Success:              "NERR_Success",
+	ERROR_ACCESS_DENIED:       "ERROR_ACCESS_DENIED",
+	ERROR_NOT_ENOUGH_MEMORY:   "ERROR_NOT_ENOUGH_MEMORY",
+	ERROR_NOT_SUPPORTED:       "ERROR_NOT_SUPPORTED",
+	ERROR_BAD_NETPATH:         "ERROR_BAD_NETPATH",
+	ERROR_INVALID_PARAMETER:   "ERROR_INVALID_PARAMETER",
+	ERROR_INVALID_LEVEL:       "ERROR_INVALID_LEVEL",
+	ERROR_MORE_DATA:           "ERROR_MORE_DATA",
+	RPC_S_SERVER_UNAVAILABLE:  "RPC_S_SERVER_UNAVAILABLE",
+	NERR_ServerNotStarted:     "NERR_ServerNotStarted",
+	NERR_BufTooSmall:          "NERR_BufTooSmall",
+	NERR_UserNotFound:         "NERR_UserNotFound",
+	NERR_ClientNameNotFound:   "NERR_ClientNameNotFound",
+	NERR_InvalidComputer:      "NERR_InvalidComputer",
+	NCA_S_OP_RNG_ERROR:        "NCA_S_OP_RNG_ERROR",
+	NCA_S_FAULT_BAD_STUB_DATA: "NCA_S_FAULT_BAD_STUB_DATA",
+}
+
+var statusByName = func() map[string]Status {
+	m := make(map[string]Status, len(statusNames))
+	for s, n := range statusNames {
+		m[strings.ToUpper(n)] = s
+	}
+	return m
+}()
+
+// Statuses lists every named status, in numeric order.
+func Statuses() []Status {
+	return []Status{
+		NERR_Success, ERROR_ACCESS_DENIED, ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_SUPPORTED,
+		ERROR_BAD_NETPATH, ERROR_INVALID_PARAMETER, ERROR_INVALID_LEVEL, ERROR_MORE_DATA,
+		RPC_S_SERVER_UNAVAILABLE, NERR_ServerNotStarted, NERR_BufTooSmall, NERR_UserNotFound,
+		NERR_ClientNameNotFound, NERR_InvalidComputer, NCA_S_FAULT_BAD_STUB_DATA, NCA_S_OP_RNG_ERROR,
+	}
+}
+
+// String returns the status's name, or its number in hex when it has none here.
+func (s Status) String() string {
+	if n, ok := statusNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("status 0x%X", uint32(s))
+}
+
+// Error returns the name and the number, as in "ERROR_MORE_DATA (234)".
+func (s Status) Error() string {
+	if n, ok := statusNames[s]; ok {
+		return n + " (" + strconv.FormatUint(uint64(s), 10) + ")"
+	}
+	return fmt.Sprintf("NET_API_STATUS %d (0x%X)", uint32(s), uint32(s))
+}
+
+// Is reports whether target is the same code, as a Status or as a syscall.Errno (which is how
+// Windows APIs wrapped by golang.org/x/sys hand statuses back, spec rule 83).
+func (s Status) Is(target error) bool {
+	switch t := target.(type) {
+	case Status:
+		return s == t
+	case syscall.Errno:
+		return uint64(s) == uint64(t)
+	}
+	return false
+}
+
+// ParseStatus reads a status by name ("ERROR_MORE_DATA", case-insensitive) or by number
+// ("234", "0x1C010002").
+func ParseStatus(text string) (Status, error) {
+	t := strings.TrimSpace(text)
+	if s, ok := statusByName[strings.ToUpper(t)]; ok {
+		return s, nil
+	}
+	if n, err := strconv.ParseUint(t, 0, 32); err == nil {
+		return Status(n), nil
+	}
+	names := make([]string, 0, len(statusNames))
+	for _, s := range Statuses() {
+		names = append(names, s.String())
+	}
+	return 0, fmt.Errorf("unknown status %q: want a number or one of %s", text, strings.Join(names, ", "))
+}
+
+// StatusOf extracts the status carried by err: a Status or a syscall.Errno anywhere in its
+// chain. nil gives NERR_Success. ok is false when err carries neither (a transport error, a
+// cancelled context).
+func StatusOf(err error) (s Status, ok bool) {
+	if err == nil {
+		return NERR_Success, true
+	}
+	if errors.As(err, &s) {
+		return s, true
+	}
+	var errno syscall.Errno
+	if errors.As(err, &errno) && uint64(errno) <= 0xFFFFFFFF {
+		return Status(errno), true
+	}
+	return 0, false
+}
