@@ -122,3 +122,9 @@ func Collect(ctx context.Context, api SessionAPI, req EnumRequest) ([]Info, erro
 	}
 	return out, nil
 }
+
+// ErrNoEntry is returned by NetSessionGetInfo when the server answers the underlying
+// enumeration with NERR_Success and no entry at all. Windows does not document this case;
+// Samba, which ignores the filters (spec §13 S8), can produce it on a server with no sessions.
+// It is a Go error, not a Win32 status, because no server said any status.
+var ErrNoEntry = errors.New("sessionapi: NetSessionGetInfo: the server returned success with no entry")

@@ -1,0 +1,84 @@
+package fake
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/sessionsim/sessionsim/sessionapi"
+)
+
+// SessionID names a session within one server. IDs are never reused.
+type SessionID uint64
+
+// Session is one SMB session on the fake server: who connected from where, and what it did.
+type Session struct {
+	// ID is given by the server on Connect; leave it zero when connecting.
+	ID SessionID
+	// ClientName is the client computer as the server knows it: an IP address or a NetBIOS or
+	// DNS name, without `\\` (the profile adds it to sesi*_cname where the server does).
+	ClientName string
+	// UserName is the account; empty for an anonymous (null) session.
+	UserName string
+	// OpenFiles is the number of files, devices and pipes open (sesi*_num_opens).
+	OpenFiles uint32
+	// Flags are the sesi*_user_flags.
+	Flags sessionapi.Flags
+	// ClientType is sesi*_cltype_name, e.g. "DOS LM 2.0" (spec rule 49).
+	ClientType string
+	// Transport is sesi502_transport.
+	Transport string
+	// Created is when the session was established; zero means now.
+	Created time.Time
+	// LastActivity is the last time the session did something; zero means Created.
+	LastActivity time.Time
+}
+
+// Guest reports whether the session is a guest or anonymous one.
+func (s *Session) Guest() bool { return s.Flags&sessionapi.SessGuest != 0 || s.UserName == "" }
+
+// ErrInvalidSession is wrapped by every error about a session that cannot exist.
+var ErrInvalidSession = errors.New("invalid session")
+
+func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
+
+// validate checks what a real server could never report. now is the server's time.
+func (s *Session) validate(now time.Time) error {
+	bad := func(field, format string, args ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrInvalidSession, field, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case s.ClientName == "":
+		return bad("client", "is empty; want an IP address or a computer name")
+	case strings.ContainsRune(s.ClientName, '\\'):
+		return bad("client", "%q contains a backslash; want the bare name (the server adds `\\\\`)", s.ClientName)
+	case utf16Len(s.ClientName) >= 1024:
+		return bad("client", "is %d characters; want fewer than 1,024", utf16Len(s.ClientName))
+	case utf16Len(s.UserName) >= 1024:
+		return bad("user", "is %d characters; want fewer than 1,024", utf16Len(s.UserName))
+	case s.Flags&^(sessionapi.SessGuest|sessionapi.SessNoEncryption) != 0:
+		return bad("flags", "%v has unknown bits", s.Flags)
+	case s.Created.After(now):
+		return bad("created", "%s is after the server's clock %s", s.Created.Format(time.RFC3339), now.Format(time.RFC3339))
+	case s.LastActivity.Before(s.Created):
+		return bad("last activity", "%s is before the session was created at %s", s.LastActivity.Format(time.RFC3339), s.Created.Format(time.RFC3339))
+	case s.LastActivity.After(now):
+		return bad("last activity", "%s is after the server's clock %s", s.LastActivity.Format(time.RFC3339), now.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// seconds returns whole seconds from a to b as a DWORD, 0 if b is before a.
+func seconds(a, b time.Time) uint32 {
+	d := b.Sub(a)
+	if d <= 0 {
+		return 0
+	}
+	s := int64(d / time.Second)
+	if s > 0xFFFFFFFF {
+		return 0xFFFFFFFF
+	}
+	return uint32(s)
+}
