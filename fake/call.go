@@ -2,6 +2,7 @@ package fake
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,13 +39,13 @@ type Call struct {
 func (c Call) String() string {
 	var args []string
 	if c.ServerName != "" {
-		args = append(args, fmt.Sprintf("server=%q", c.ServerName))
+		args = append(args, "server="+quote(c.ServerName))
 	}
 	if c.UncClientName != "" {
-		args = append(args, fmt.Sprintf("client=%q", c.UncClientName))
+		args = append(args, "client="+quote(c.UncClientName))
 	}
 	if c.UserName != "" {
-		args = append(args, fmt.Sprintf("user=%q", c.UserName))
+		args = append(args, "user="+quote(c.UserName))
 	}
 	if c.Op != OpDel {
 		args = append(args, fmt.Sprintf("level=%d", uint32(c.Level)))
@@ -59,7 +60,7 @@ func (c Call) String() string {
 			args = append(args, fmt.Sprintf("resume=%d", *c.ResumeIn))
 		}
 	}
-	out := fmt.Sprintf("%s(%s) = %s", c.Op, strings.Join(args, ", "), c.Status)
+	out := fmt.Sprintf("%s(%s) = %s", c.Op, strings.Join(args, ", "), c.Status.String())
 	switch c.Op {
 	case OpEnum:
 		out += fmt.Sprintf(", read=%d, total=%d", c.EntriesRead, c.TotalEntries)
@@ -78,4 +79,14 @@ func copyHandle(p *uint32) *uint32 {
 	}
 	v := *p
 	return &v
+}
+
+// quote puts a name in double quotes like %q, but leaves backslashes alone: `"\\\\WS1"` is
+// unreadable where `"\\WS1"` is what the caller passed.
+func quote(s string) string {
+	q := strconv.Quote(s)
+	if strings.ContainsAny(s, "\"\x00") || strings.Contains(strings.ReplaceAll(q, `\\`, ""), `\`) {
+		return q // something else needed escaping: keep Go's form
+	}
+	return `"` + s + `"`
 }

@@ -410,6 +410,8 @@ func (s *Server) begin(ctx context.Context, c *Call) error {
 			}
 		}
 	}
+	// An nth fault that has fired is spent: disarm it.
+	s.faults = slices.DeleteFunc(s.faults, func(a *armedFault) bool { return a.done })
 	s.callMu.Unlock()
 	if latency > 0 {
 		if mc, ok := s.clock.(*ManualClock); ok && !realTime {

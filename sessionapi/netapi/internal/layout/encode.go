@@ -17,7 +17,7 @@ import (
 // order of the strings after the array is not specified anywhere and does not matter to
 // [Decode].
 //
-// All entries must be of one level; a string containing NUL cannot be represented and is an
+// All entries must be of one level; base 0 (NULL) and a string containing NUL cannot be represented and is an
 // error, as is a buffer that would not fit the layout's address space.
 func Encode(entries []sessionapi.Info, base uint64, a sessionapi.Arch) ([]byte, error) {
 	p, err := ptrSize(a)
@@ -26,6 +26,9 @@ func Encode(entries []sessionapi.Info, base uint64, a sessionapi.Arch) ([]byte, 
 	}
 	if len(entries) == 0 {
 		return []byte{}, nil
+	}
+	if base == 0 {
+		return nil, fmt.Errorf("a buffer cannot start at address 0: that is NULL")
 	}
 	for i, info := range entries {
 		if info == nil {

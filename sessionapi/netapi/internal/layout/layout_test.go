@@ -18,7 +18,7 @@ import (
 // a member the level lacks. The numbers are copied from the spec's table by hand, not computed,
 // so that a mistake in offsetsOf shows up here instead of cancelling out.
 type specLayout struct {
-	size                                                               int
+	size                                                                int
 	cname, username, numOpens, time, idleTime, flags, cltype, transport int
 }
 
@@ -240,7 +240,8 @@ func TestDecodeErrors(t *testing.T) {
 		arch    sessionapi.Arch
 		wantErr string
 	}{
-		{"entries past the end", x64, base, 3, sessionapi.Level10, sessionapi.X64, "array of 3 entries"},
+		// 5 × 24 bytes is more than the whole memory (array and strings).
+		{"entries past the end", x64, base, 5, sessionapi.Level10, sessionapi.X64, "array of 5 entries"},
 		{"huge entry count", x64, base, 0xFFFFFFFF, sessionapi.Level502, sessionapi.X64, "entries"},
 		{"array before the memory", x64, base - 8, 1, sessionapi.Level10, sessionapi.X64, "out of range"},
 		{"NULL array", x64, 0, 1, sessionapi.Level10, sessionapi.X64, "NULL buffer"},
