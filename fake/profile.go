@@ -232,7 +232,9 @@ func ProfileByName(name string) (Profile, error) {
 }
 
 // ImplementsEnumLevel reports whether the profile implements l for NetSessionEnum.
-func (p *Profile) ImplementsEnumLevel(l sessionapi.Level) bool { return slices.Contains(p.EnumLevels, l) }
+func (p *Profile) ImplementsEnumLevel(l sessionapi.Level) bool {
+	return slices.Contains(p.EnumLevels, l)
+}
 
 // ImplementsGetInfoLevel reports whether NetSessionGetInfo works at l: a level the client
 // accepts (no 502) that the server implements for enumeration.
@@ -240,8 +242,21 @@ func (p *Profile) ImplementsGetInfoLevel(l sessionapi.Level) bool {
 	return l.ValidForGetInfo() && p.ImplementsEnumLevel(l)
 }
 
-// CanEnum reports whether role may enumerate at level l.
-func (p *Profile) CanEnum(r Role, l sessionapi.Level) bool { return p.Access.For(l).Has(r) }
+// CanEnum reports whether role passes the access check of an enumeration at level l. For a
+// level the server does not implement, the check is the server's check for the call as a
+// whole: a role allowed at any implemented level passes, and then meets ERROR_INVALID_LEVEL
+// (Samba checks BUILTIN\Administrators once per call, before the level: spec rule 65, S1, S2).
+func (p *Profile) CanEnum(r Role, l sessionapi.Level) bool {
+	if p.ImplementsEnumLevel(l) {
+		return p.Access.For(l).Has(r)
+	}
+	for _, il := range p.EnumLevels {
+		if p.Access.For(il).Has(r) {
+			return true
+		}
+	}
+	return false
+}
 
 // CanDel reports whether role may delete sessions.
 func (p *Profile) CanDel(r Role) bool { return p.DelAccess.Has(r) }

@@ -134,6 +134,11 @@ func TestCheckOrder(t *testing.T) {
 	// Samba: access first (S1).
 	_, st, desc = enum(t, fake.New(fake.WithProfile(fake.Samba())).As(fake.User), enumCall{level: 3, prefMaxLen: maxLen})
 	assert.Equal(t, sessionapi.ERROR_ACCESS_DENIED, st, desc)
+	// ... and an administrator passes it, then meets the level (S2).
+	for _, l := range []sessionapi.Level{2, 3, 10, 502} {
+		_, st, desc = enum(t, fake.New(fake.WithProfile(fake.Samba())).As(fake.Administrator), enumCall{level: l, prefMaxLen: maxLen})
+		assert.Equal(t, sessionapi.ERROR_INVALID_LEVEL, st, desc)
+	}
 }
 
 func TestFilters(t *testing.T) {
