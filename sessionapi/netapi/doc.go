@@ -22,6 +22,15 @@
 // or times out. The methods check ctx before they call netapi32 and return its error if it is
 // already done; once the call has started it runs to its end whatever ctx does.
 //
+// # Whose rights
+//
+// A call runs on the calling goroutine's OS thread and starts no goroutine, so it carries that
+// thread's token: a caller that has locked its goroutine to the thread (runtime.LockOSThread)
+// and impersonates another user there (LogonUser, ImpersonateLoggedOnUser) calls as that user.
+// Against a remote servername netapi32 talks over an SMB connection to that server, so the
+// credentials of a connection already open to it (net use) may be used instead; that is
+// Windows' doing and not verified here.
+//
 // # Structure
 //
 // The decoding lives in the internal layout package and the calls go through a small internal

@@ -204,6 +204,8 @@ func TestEncodeErrors(t *testing.T) {
 		{"NUL in string", []sessionapi.Info{&sessionapi.SessionInfo0{ClientName: "a\x00b"}}, 0x1000, sessionapi.X64, "contains NUL"},
 		{"x86 address overflow", []sessionapi.Info{&sessionapi.SessionInfo0{ClientName: "a"}}, 0xFFFF_FFFE, sessionapi.X86, "x86 pointer"},
 		{"nil entry", []sessionapi.Info{nil}, 0x1000, sessionapi.X64, "nil"},
+		{"base 0", []sessionapi.Info{&sessionapi.SessionInfo0{}}, 0, sessionapi.X64, "NULL"},
+		{"base 0", []sessionapi.Info{&sessionapi.SessionInfo0{}}, 0, sessionapi.X64, "NULL"},
 		{"unknown arch", []sessionapi.Info{&sessionapi.SessionInfo0{}}, 0x1000, sessionapi.Arch(9), "unknown layout"},
 	}
 	for _, tt := range tests {
