@@ -52,6 +52,11 @@ type Observed struct {
 	// Seeded is false for sessions the harness holds for its own use (its callers' connections
 	// to a real server).
 	Seeded bool
+	// ClientType and Transport are sesi502_cltype_name and sesi502_transport where the server
+	// reports them (optional: leave them empty on a server without levels 2 and 502). The
+	// suite seeds its reference fake with them, so that entry sizes at levels 2 and 502, and
+	// with them the ERROR_MORE_DATA page sizes, agree.
+	ClientType, Transport string
 }
 
 // Harness is the server under test, made fresh for every subtest (Go CDK's drivertest style).
@@ -70,10 +75,14 @@ type Harness interface {
 
 	// Sessions returns every session the server holds now, seeded or not (the harness's own
 	// connections of the callers returned by API included), in any order. The suite compares
-	// enumerations with it.
+	// enumerations with it. The suite gets every API it needs before it calls Sessions, so a
+	// harness may open a caller's connection lazily in API. Sessions must keep working after
+	// a NetSessionDel that ended the harness's own connections (Samba with both names empty,
+	// S16): reconnect if needed.
 	Sessions(ctx context.Context) ([]Observed, error)
 
-	// Close ends the seeded sessions and releases the harness.
+	// Close ends the seeded sessions and releases the harness. Some are already gone: the
+	// NetSessionDel subtests end them on the server.
 	Close(ctx context.Context) error
 }
 

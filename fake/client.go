@@ -204,7 +204,7 @@ func (s *Server) enum(role Role, client, user string, level sessionapi.Level, pr
 		// Spec rule 14.
 		switch {
 		case byClient && byUser:
-			return res, p.BothFiltersMiss
+			return res, asError(p.BothFiltersMiss)
 		case byClient:
 			return res, sessionapi.NERR_ClientNameNotFound
 		default:
@@ -361,7 +361,17 @@ func (s *Server) del(role Role, client, user string) (int, error) {
 	clear(s.list[len(kept):])
 	s.list = kept
 	if deleted == 0 {
-		return 0, p.DelNoMatch
+		return 0, asError(p.DelNoMatch)
 	}
 	return deleted, nil
+}
+
+// asError turns a status from a profile field into the call's error: NERR_Success is no error
+// (a profile may set BothFiltersMiss or DelNoMatch to NERR_Success to answer "nothing, and
+// fine"), never an error that reads "NERR_Success (0)".
+func asError(s sessionapi.Status) error {
+	if s == sessionapi.NERR_Success {
+		return nil
+	}
+	return s
 }

@@ -89,7 +89,7 @@ type Profile struct {
 	// ERROR_INVALID_PARAMETER.
 	DelBothEmpty sessionapi.Status
 	// DelNoMatch is the status when nothing matched: NERR_ClientNameNotFound on Windows (spec
-	// rule 61), ERROR_ACCESS_DENIED on Samba (S14).
+	// rule 61), ERROR_ACCESS_DENIED on Samba (S14). NERR_Success answers success.
 	DelNoMatch sessionapi.Status
 	// DelStripsPrefix accepts a client name with or without one leading `\\`, as Samba does
 	// (S15); when false a name without it gets NERR_ClientNameNotFound (spec rule 59).

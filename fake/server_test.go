@@ -169,6 +169,10 @@ func TestFilters(t *testing.T) {
 	p.BothFiltersMiss = sessionapi.NERR_UserNotFound // the switch for Q3
 	_, st, _ := enum(t, seed(t, p, "WS2/alice").As(fake.Administrator), enumCall{client: `\\WS2`, user: "bob", level: 10, prefMaxLen: maxLen})
 	assert.Equal(t, sessionapi.NERR_UserNotFound, st)
+	p.BothFiltersMiss = sessionapi.NERR_Success // zero means "nothing, and fine", never an error
+	res, err := seed(t, p, "WS2/alice").As(fake.Administrator).NetSessionEnum(t.Context(), "", `\\WS2`, "bob", 10, maxLen, nil)
+	assert.NoError(t, err)
+	assert.Empty(t, res.Entries)
 
 	// Samba ignores filters (S8): everything comes back, never 2312 or 2221.
 	samba := seed(t, fake.Samba(), "ws1/alice", "ws2/bob").As(fake.Administrator)
