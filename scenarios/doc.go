@@ -1,0 +1,23 @@
+// Package scenarios describes session-server situations in small YAML files and makes them
+// real on the fake: servers with their sessions, callers, a timeline of connects, disconnects
+// and file activity on the fake clock, injected faults, and steps (calls made as a caller, each
+// with expectations).
+//
+// One line in a test gives a ready fake server:
+//
+//	srv, sc, err := scenarios.Load("guest-sessions")      // a built-in
+//	srv, sc, err := scenarios.LoadFile("testdata/my.yaml") // a file of one's own
+//
+// and sc.Run plays the timeline and the steps, returning the transcript (package transcript)
+// and the unmet expectations. The format is documented with a complete example in README.md
+// beside this file, and scenario.schema.json gives editors completion.
+//
+// Loading is strict: unknown keys, wrong types, unknown flag, status, role or profile names
+// and impossible values (a negative count, idle longer than age, a client name with a
+// backslash) are refused, every problem reported as "file:line:column: field: what was
+// expected". A scenario that loads is one the fake can hold.
+//
+// A scenario may describe a fleet (servers:) instead of one server; [Fleet] routes each
+// call by its servername, and a name no server answers to gets the first server's
+// profile's UnknownServer status.
+package scenarios
