@@ -397,6 +397,11 @@ func (s *Server) begin(ctx context.Context, c *Call) error {
 		return err
 	}
 	c.At = s.clock.Now()
+	// A call to another host never reaches this server: it fires no fault here.
+	if !s.answersTo(c.ServerName) {
+		return fmt.Errorf("fake: server %q is not %s (set fake.WithName): %w",
+			c.ServerName, strings.Join(s.Names(), " or "), s.profile.UnknownServer)
+	}
 	var status sessionapi.Status
 	var latency time.Duration
 	realTime := false
@@ -429,10 +434,6 @@ func (s *Server) begin(ctx context.Context, c *Call) error {
 	if status != sessionapi.NERR_Success {
 		c.Fault = true
 		return status
-	}
-	if !s.answersTo(c.ServerName) {
-		return fmt.Errorf("fake: server %q is not %s (set fake.WithName): %w",
-			c.ServerName, strings.Join(s.Names(), " or "), s.profile.UnknownServer)
 	}
 	return nil
 }

@@ -427,6 +427,14 @@ func TestServerName(t *testing.T) {
 	_, err := admin.NetSessionEnum(t.Context(), "FS02", "", "", 0, maxLen, nil)
 	assert.ErrorIs(t, err, sessionapi.ERROR_BAD_NETPATH)
 	assert.ErrorContains(t, err, `server "FS02" is not FS01 or fs01.corp.example or 10.0.0.1`)
+
+	// A call to another host never reaches this server, so it fires no fault here.
+	_, err = srv.InjectFault(fake.Fault{Nth: 1, Status: sessionapi.RPC_S_SERVER_UNAVAILABLE})
+	require.NoError(t, err)
+	_, err = admin.NetSessionEnum(t.Context(), "FS02", "", "", 0, maxLen, nil)
+	assert.ErrorIs(t, err, sessionapi.ERROR_BAD_NETPATH)
+	_, err = admin.NetSessionEnum(t.Context(), "FS01", "", "", 0, maxLen, nil)
+	assert.ErrorIs(t, err, sessionapi.RPC_S_SERVER_UNAVAILABLE, "the fault waited for a call that reached the server")
 }
 
 func TestFaults(t *testing.T) {
