@@ -20,7 +20,7 @@ func (e *env) getInfoLister() (sessionapi.Level, fake.Role, sessionapi.SessionAP
 			continue
 		}
 		for _, r := range fake.Roles() {
-			if !e.p.Access.For(l).Has(r) {
+			if !e.m.mayGetInfo(r, l) {
 				continue
 			}
 			if api, err := e.tryAPI(r); err == nil {

@@ -33,6 +33,10 @@ type lie struct {
 }
 
 var lies = []lie{
+	{name: "windows-legacy/GetInfoLevels1And2ForUsers=true", claim: "windows-legacy",
+		mutate:  func(p *fake.Profile) { p.GetInfoLevels1And2ForUsers = true },
+		mustErr: []string{"GetInfo/Access/User/Level1", "GetInfo/Access/User/Level2"},
+		mustOK:  []string{"GetInfo/Access/User/Level10", "GetInfo/Access/Guest/Level1", "Enum/Access/User/Level1"}},
 	{name: "windows/HonorFilters=false", claim: "windows",
 		mutate:  func(p *fake.Profile) { p.HonorFilters = false },
 		mustErr: []string{"Enum/Filter/Client/Match", "Enum/Filter/User/NoMatch", "Enum/Filter/Both/NoMatch", "GetInfo/NoMatch/Pair", "Enum/Level10/MoreData/PartialResult"},

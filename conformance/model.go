@@ -76,6 +76,19 @@ func (m *model) mayEnum(r fake.Role, l sessionapi.Level) bool {
 	return false
 }
 
+// mayGetInfo is NetSessionGetInfo's access check: the enumeration's (spec rule 56), except
+// that a profile may open levels 1 and 2 to authenticated users (W-GET on member servers,
+// rule 55, §12 Q1).
+func (m *model) mayGetInfo(r fake.Role, l sessionapi.Level) bool {
+	if m.p.GetInfoLevels1And2ForUsers && (l == sessionapi.Level1 || l == sessionapi.Level2) {
+		switch r {
+		case fake.Administrator, fake.DomainAdmin, fake.ServerOperator, fake.User:
+			return true
+		}
+	}
+	return m.mayEnum(r, l)
+}
+
 func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
 // tooLong applies spec rule 5: a name longer than MaxNameLength UTF-16 units with its NUL.
@@ -94,7 +107,7 @@ func (m *model) tooLong(names ...string) bool {
 // enumPrecheck is the status of the checks NetrSessionEnum makes before it looks at any
 // session, in the profile's order (AccessFirst: access, level, names as on Samba S1;
 // otherwise level, names, access), or NERR_Success when they all pass.
-func (m *model) enumPrecheck(r fake.Role, l sessionapi.Level, client, user string) sessionapi.Status {
+func (m *model) enumPrecheck(r fake.Role, may func(fake.Role, sessionapi.Level) bool, l sessionapi.Level, client, user string) sessionapi.Status {
 	level := func() sessionapi.Status {
 		if !m.implements(l) {
 			return sessionapi.ERROR_INVALID_LEVEL // spec rule 10, S2
@@ -114,7 +127,7 @@ func (m *model) enumPrecheck(r fake.Role, l sessionapi.Level, client, user strin
 		return sessionapi.NERR_Success
 	}
 	access := func() sessionapi.Status {
-		if !m.mayEnum(r, l) {
+		if !may(r, l) {
 			return sessionapi.ERROR_ACCESS_DENIED
 		}
 		return sessionapi.NERR_Success
@@ -200,7 +213,7 @@ type enumWant struct {
 // modelled without qualifiers: with them, where the position falls among the matches depends
 // on the server's order.
 func (m *model) enumMax(r fake.Role, l sessionapi.Level, client, user string, resume *uint32) enumWant {
-	if st := m.enumPrecheck(r, l, client, user); st != sessionapi.NERR_Success {
+	if st := m.enumPrecheck(r, m.mayEnum, l, client, user); st != sessionapi.NERR_Success {
 		return enumWant{status: st, handle: handleAny}
 	}
 	n := len(m.all)
@@ -275,7 +288,7 @@ func (m *model) getInfo(r fake.Role, l sessionapi.Level, client, user string) ge
 	if client == "" || user == "" {
 		return getInfoWant{status: sessionapi.ERROR_INVALID_PARAMETER}
 	}
-	if st := m.enumPrecheck(r, l, client, user); st != sessionapi.NERR_Success {
+	if st := m.enumPrecheck(r, m.mayGetInfo, l, client, user); st != sessionapi.NERR_Success {
 		return getInfoWant{status: st}
 	}
 	matches, st := m.enumMatch(client, user)

@@ -31,7 +31,7 @@ func (c *Client) NetSessionEnum(ctx context.Context, serverName, uncClientName, 
 	res := sessionapi.EnumResult{Level: level}
 	err := s.begin(ctx, &call)
 	if err == nil {
-		res, err = s.enum(c.caller.Role, uncClientName, userName, level, prefMaxLen, resume)
+		res, err = s.enum(c.caller.Role, s.profile.CanEnum, uncClientName, userName, level, prefMaxLen, resume)
 	}
 	call.ResumeOut = copyHandle(resume)
 	call.EntriesRead, call.TotalEntries = uint32(len(res.Entries)), res.TotalEntries
@@ -57,7 +57,7 @@ func (c *Client) NetSessionGetInfo(ctx context.Context, serverName, uncClientNam
 			err = sessionapi.ERROR_INVALID_PARAMETER // both are required (spec rule 52)
 		default:
 			var res sessionapi.EnumResult
-			res, err = s.enum(c.caller.Role, uncClientName, userName, level, sessionapi.MaxPreferredLength, nil)
+			res, err = s.enum(c.caller.Role, s.profile.CanGetInfo, uncClientName, userName, level, sessionapi.MaxPreferredLength, nil)
 			call.TotalEntries = res.TotalEntries
 			if err == nil {
 				if len(res.Entries) == 0 {
@@ -106,12 +106,13 @@ func (p *Profile) nameEqual(a, b string) bool {
 	return strings.EqualFold(a, b)
 }
 
-// enum is NetrSessionEnum on the server side (spec §5, Samba §13).
-func (s *Server) enum(role Role, client, user string, level sessionapi.Level, prefMaxLen uint32, resume *uint32) (sessionapi.EnumResult, error) {
+// enum is NetrSessionEnum on the server side (spec §5, Samba §13). may is the access rule of
+// the call the client made: CanEnum, or CanGetInfo for NetSessionGetInfo.
+func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, user string, level sessionapi.Level, prefMaxLen uint32, resume *uint32) (sessionapi.EnumResult, error) {
 	p := &s.profile
 	res := sessionapi.EnumResult{Level: level}
 	checkAccess := func() error {
-		if !p.CanEnum(role, level) {
+		if !may(role, level) {
 			return sessionapi.ERROR_ACCESS_DENIED
 		}
 		return nil

@@ -36,3 +36,12 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
+
+// TestConformanceGetInfoOpenToUsers runs the suite on the one §12 switch that changes who may
+// call: W-GET's member-server rule for NetSessionGetInfo levels 1 and 2 (spec rule 55).
+func TestConformanceGetInfoOpenToUsers(t *testing.T) {
+	p := fake.WindowsLegacy()
+	p.GetInfoLevels1And2ForUsers = true
+	sum := conformance.Run(t, conformance.FakeHarness(p))
+	assert.Empty(t, sum.Failed)
+}

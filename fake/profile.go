@@ -32,6 +32,11 @@ type Profile struct {
 	Access LevelAccess
 	// DelAccess says who may call NetSessionDel (spec rule 63; Samba S13).
 	DelAccess RoleSet
+	// GetInfoLevels1And2ForUsers lets every authenticated user (not guests or anonymous
+	// callers) call NetSessionGetInfo at levels 1 and 2, as W-GET says of member servers and
+	// workstations, against its own admin-only sentence (spec rule 55, §12 Q1 and Q13). Default
+	// false: GetInfo follows Access, being an enumeration on the wire (rule 56).
+	GetInfoLevels1And2ForUsers bool
 	// AccessFirst checks access before the level and the names, as Samba does (S1). When false
 	// the level is checked first (netapi32 checks it before any RPC, spec rule 75), then the
 	// names, then access. Spec §12 Q3 leaves the order open; default false for Windows.
@@ -256,6 +261,14 @@ func (p *Profile) CanEnum(r Role, l sessionapi.Level) bool {
 		}
 	}
 	return false
+}
+
+// CanGetInfo reports whether role passes the access check of NetSessionGetInfo at level l.
+func (p *Profile) CanGetInfo(r Role, l sessionapi.Level) bool {
+	if p.GetInfoLevels1And2ForUsers && (l == sessionapi.Level1 || l == sessionapi.Level2) && authUsers.Has(r) {
+		return true
+	}
+	return p.CanEnum(r, l)
 }
 
 // CanDel reports whether role may delete sessions.

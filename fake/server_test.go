@@ -292,6 +292,15 @@ func TestGetInfo(t *testing.T) {
 	assert.ErrorIs(t, err, sessionapi.NERR_InvalidComputer)
 	_, err = srv.As(fake.User).NetSessionGetInfo(t.Context(), "", `\\WS1`, "bob", sessionapi.Level0)
 	assert.ErrorIs(t, err, sessionapi.ERROR_ACCESS_DENIED)
+	member := fake.Windows()
+	member.GetInfoLevels1And2ForUsers = true // W-GET's member-server sentence (§12 Q1)
+	users := seed(t, member, "WS1/bob").As(fake.User)
+	_, err = users.NetSessionGetInfo(t.Context(), "", `\\WS1`, "bob", sessionapi.Level2)
+	assert.NoError(t, err)
+	_, err = users.NetSessionGetInfo(t.Context(), "", `\\WS1`, "bob", sessionapi.Level10)
+	assert.ErrorIs(t, err, sessionapi.ERROR_ACCESS_DENIED, "only levels 1 and 2 open up")
+	_, err = users.NetSessionEnum(t.Context(), "", "", "", sessionapi.Level1, maxLen, nil)
+	assert.ErrorIs(t, err, sessionapi.ERROR_ACCESS_DENIED, "enumeration stays admin-only")
 
 	// Samba ignores the filters, so GetInfo answers with the first session, whoever it is (S8).
 	samba := fake.New(fake.WithProfile(fake.Samba()))
