@@ -224,7 +224,7 @@ func newReference(p fake.Profile, all []Observed) (*fake.Server, error) {
 	srv := fake.New(fake.WithProfile(p))
 	for _, o := range all {
 		s := fake.Session{ClientName: o.ClientName, UserName: o.UserName,
-			OpenFiles: uint32(min(max(o.OpenFiles, 0), math.MaxUint32)), ClientType: o.ClientType, Transport: o.Transport}
+			OpenFiles: uint32(min(max(int64(o.OpenFiles), 0), math.MaxUint32)), ClientType: o.ClientType, Transport: o.Transport}
 		if o.Guest {
 			s.Flags = sessionapi.SessGuest
 		}

@@ -145,3 +145,35 @@ func TestMalformedReplies(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCallReply feeds arbitrary bytes as the reply to a request on a bound association (in
+// message and byte mode): the client must return a response or an error, never panic or
+// allocate without bound.
+func FuzzCallReply(f *testing.F) {
+	// Seeds (call id 2: the first call after the bind): a one-fragment response, a fault,
+	// and a two-fragment response.
+	single := []byte{5, 0, 2, 3, 0x10, 0, 0, 0, 28, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4}
+	fault := []byte{5, 0, 3, 3, 0x10, 0, 0, 0, 32, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0x1c, 0, 0, 0, 0}
+	first := []byte{5, 0, 2, 1, 0x10, 0, 0, 0, 26, 0, 0, 0, 2, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 1, 2}
+	last := []byte{5, 0, 2, 2, 0x10, 0, 0, 0, 26, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 4}
+	f.Add(single, false)
+	f.Add(fault, true)
+	f.Add(append(append([]byte{}, first...), last...), true)
+	f.Fuzz(func(t *testing.T, reply []byte, byteMode bool) {
+		chunk := 0
+		if byteMode {
+			chunk = 5
+		}
+		s := &rpctest.Server{Handler: func(uint16, []byte) ([]byte, uint32) { return nil, 0 }, ReadChunk: chunk}
+		c, err := dcerpc.Bind(s, srvsvcIface, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The fuzzed reply comes first; an empty read after it ends the call with an error.
+		s.Inject(reply)
+		got, err := c.Call(12, nil)
+		if err == nil && len(got) > len(reply) {
+			t.Fatalf("a %d-byte reply gave a %d-byte stub", len(reply), len(got))
+		}
+	})
+}

@@ -141,7 +141,7 @@ func TestDecodeRejectsHugeCounts(t *testing.T) {
 		// Actual count bigger than the maximum count.
 		"actual>max": le(good, 104, 0x20),
 		// Non-zero offset.
-		"offset": le(good, 100, 1),
+		"offset":    le(good, 100, 1),
 		"truncated": good[:len(good)-3],
 		"empty":     nil,
 		// Discriminant differs from the level.
@@ -172,6 +172,9 @@ func FuzzDecodeSessEnumResponse(f *testing.F) {
 		f.Add(EncodeSessEnumResponse(p))
 	}
 	f.Add([]byte{})
+	for _, name := range []string{"enum-level0.bin", "enum-level1-resume0.bin", "enum-level2-invalid.bin", "enum-level1-denied.bin"} {
+		f.Add(readSamba(f, name))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodeSessEnumResponse(b)
 		if err != nil {

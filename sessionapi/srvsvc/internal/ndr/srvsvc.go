@@ -77,7 +77,7 @@ func EncodeSessEnumRequest(q *SessEnumRequest) []byte {
 	w.u32(uint32(q.Level)) // the union's discriminant
 	if validArm(q.Level) {
 		w.ptr(true)
-		w.u32(0)      // EntriesRead
+		w.u32(0)     // EntriesRead
 		w.ptr(false) // Buffer
 	}
 	w.u32(q.MaxBuffer)

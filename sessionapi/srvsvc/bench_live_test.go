@@ -1,0 +1,66 @@
+package srvsvc_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sessionsim/sessionsim/sessionapi"
+	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
+	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/sambaenv"
+)
+
+// BenchmarkLiveEnumLevel1 measures one NetSessionEnum at level 1 against the live Samba, with
+// the shared pipe and with a pipe per call. Hold sessions first for a meaningful size:
+//
+//	scripts/samba/hold-sessions.sh /tmp/ssim-samba 100
+//	SESSIONSIM_SAMBA_ENV=/tmp/ssim-samba/env go test ./sessionapi/srvsvc/ -run '^$' -bench LiveEnum
+func BenchmarkLiveEnumLevel1(b *testing.B) {
+	env := sambaenv.ForTest(b)
+	for _, bc := range []struct {
+		name    string
+		perCall bool
+	}{{"pooled-pipe", false}, {"pipe-per-call", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			cfg := env.Config(env.Admin, "")
+			cfg.PipePerCall = bc.perCall
+			c, err := srvsvc.Dial(ctx, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			// The first call spawns samba-dcerpcd's worker and binds: keep it out of the timing.
+			res, err := c.NetSessionEnum(ctx, "", "", "", sessionapi.Level1, sessionapi.MaxPreferredLength, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			entries := len(res.Entries)
+			b.ResetTimer()
+			for b.Loop() {
+				res, err := c.NetSessionEnum(ctx, "", "", "", sessionapi.Level1, sessionapi.MaxPreferredLength, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				entries = len(res.Entries)
+			}
+			b.ReportMetric(float64(entries), "entries")
+		})
+	}
+}
+
+// BenchmarkLiveDial measures Dial (TCP, SMB2 negotiate, NTLM session setup, IPC$) plus one
+// level-1 enumeration and Close: what a one-shot command pays.
+func BenchmarkLiveDialEnumClose(b *testing.B) {
+	env := sambaenv.ForTest(b)
+	ctx := context.Background()
+	for b.Loop() {
+		c, err := srvsvc.Dial(ctx, env.Config(env.Admin, ""))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.NetSessionEnum(ctx, "", "", "", sessionapi.Level1, sessionapi.MaxPreferredLength, nil); err != nil {
+			b.Fatal(err)
+		}
+		_ = c.Close()
+	}
+}

@@ -1,0 +1,340 @@
+package srvsvc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cloudsoda/go-smb2"
+
+	"github.com/sessionsim/sessionsim/sessionapi"
+	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/dcerpc"
+	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/smbconn"
+)
+
+// Interface is srvsvc's DCE/RPC interface: 4b324fc8-1670-01d3-1278-5a47bf6ee188 version 3.0.
+var Interface = dcerpc.SyntaxID{UUID: dcerpc.MustParseUUID("4b324fc8-1670-01d3-1278-5a47bf6ee188"), Major: 3}
+
+// FaultError is a DCE/RPC fault: the server refused the call with an RPC status instead of an
+// answer. It matches the sessionapi.Status of the same number under errors.Is.
+type FaultError = dcerpc.FaultError
+
+// BindError is a refused bind (bind_nak, or a bind_ack that rejects the srvsvc context).
+type BindError = dcerpc.BindError
+
+// ErrProtocol is wrapped by every error about a reply that breaks DCE/RPC or NDR: the server is
+// not speaking srvsvc as specified, or the data was damaged.
+var ErrProtocol = dcerpc.ErrProtocol
+
+// ErrNoSession is returned by NetSessionGetInfo when the server answers NERR_Success with no
+// entry. Windows documents no such answer; rather than invent a Win32 status the server did
+// not send (NERR_ClientNameNotFound, say), the client reports what happened.
+var ErrNoSession = errors.New("srvsvc: NetrSessionEnum answered NERR_Success with no entry for the client and user")
+
+// ErrClosed is returned by calls on a closed Client.
+var ErrClosed = errors.New("srvsvc: client is closed")
+
+// pipe is a bound-able srvsvc pipe: message reads and writes, and a close.
+type pipe interface {
+	io.ReadWriter
+	Close() error
+}
+
+// link is one SMB2 connection with IPC$ mounted.
+type link struct {
+	conn *smbconn.Conn
+	ipc  *smb2.Share
+}
+
+// Client is a srvsvc connection to one server as one user. It implements
+// sessionapi.SessionAPI and is safe for concurrent use (calls on the shared pipe take turns).
+type Client struct {
+	cfg     Config
+	perCall bool
+	maxFrag int
+	// open opens the srvsvc pipe on l (tests supply their own and ignore l).
+	open func(ctx context.Context, l *link) (pipe, error)
+	// dial makes a new link (nil in tests).
+	dial func(ctx context.Context) (*link, error)
+
+	// abandoned is set when a call gave up mid-flight on a done context. go-smb2 cannot
+	// take that: when the context ends after a request went to its writer goroutine but
+	// before the write finished, sendWith returns while the packet, which lives in the
+	// connection's shared encode buffer, is still being written, and the next request
+	// overwrites it (the race detector shows it; Samba then resets the connection, and
+	// tree disconnect and logoff wait out their timeout). So nothing more is sent on that
+	// connection: the next call starts on a new one, and Close just closes the socket.
+	abandoned atomic.Bool
+
+	mu     sync.Mutex
+	closed bool
+	link   *link  // nil in tests
+	cur    *bound // the shared pipe, when bound
+	sw     *switchCtx
+}
+
+var _ sessionapi.SessionAPI = (*Client)(nil)
+
+type bound struct {
+	p   pipe
+	rpc *dcerpc.Conn
+}
+
+// Dial connects to cfg.Host, authenticates, and connects to IPC$. The context bounds all of
+// it; later calls take their own contexts.
+func Dial(ctx context.Context, cfg Config) (*Client, error) {
+	if cfg.Host == "" {
+		return nil, errors.New("srvsvc: Config.Host is empty")
+	}
+	c := &Client{cfg: cfg, perCall: cfg.PipePerCall, maxFrag: cfg.MaxFrag, sw: newSwitchCtx()}
+	c.open = openSMBPipe
+	c.dial = c.dialLink
+	l, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.link = l
+	return c, nil
+}
+
+func (c *Client) dialLink(ctx context.Context) (*link, error) {
+	cfg := c.cfg
+	conn, err := smbconn.Dial(ctx, smbconn.Params{Host: cfg.Host, Port: cfg.Port, LocalAddr: cfg.LocalAddr,
+		User: cfg.User, Domain: cfg.Domain, Password: cfg.Password, Hash: cfg.Hash, Workstation: cfg.Workstation})
+	if err != nil {
+		return nil, fmt.Errorf("srvsvc: %w", err)
+	}
+	ipc, err := conn.Session.WithContext(ctx).Mount(`\\` + cfg.Host + `\IPC$`)
+	if err != nil {
+		_ = conn.TCP.Close()
+		return nil, fmt.Errorf("srvsvc: connecting to IPC$ on %s: %w", cfg.Host, err)
+	}
+	return &link{conn: conn, ipc: ipc}, nil
+}
+
+// newTestClient builds a Client over pipes from open, for tests without a server.
+func newTestClient(open func(ctx context.Context) (pipe, error), perCall bool, maxFrag int) *Client {
+	return &Client{open: func(ctx context.Context, _ *link) (pipe, error) { return open(ctx) },
+		perCall: perCall, maxFrag: maxFrag, sw: newSwitchCtx()}
+}
+
+// smbPipe is the srvsvc pipe as an open file on IPC$. go-smb2 keeps FSCTL_PIPE_TRANSCEIVE to
+// itself, so a call is a write then a read (two round trips instead of one). Offsets mean
+// nothing on a pipe; 0 is sent.
+type smbPipe struct{ f *smb2.File }
+
+func (p smbPipe) Write(b []byte) (int, error) { return p.f.WriteAt(b, 0) }
+
+func (p smbPipe) Read(b []byte) (int, error) {
+	// The buffer must hold a whole fragment: go-smb2 reports a message-mode pipe's
+	// STATUS_BUFFER_OVERFLOW as an error and drops the data. dcerpc reads with a 64 KiB buffer,
+	// the most any fragment can take.
+	return p.f.ReadAt(b, 0)
+}
+
+func (p smbPipe) Close() error { return p.f.Close() }
+
+// openSMBPipe opens \PIPE\srvsvc on l. The file keeps the context it was opened with for its
+// whole life (go-smb2 has no File.WithContext), so callers pass a switchable one.
+func openSMBPipe(ctx context.Context, l *link) (pipe, error) {
+	f, err := l.ipc.WithContext(ctx).OpenFile("srvsvc", os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("srvsvc: opening \\PIPE\\srvsvc: %w", err)
+	}
+	return smbPipe{f}, nil
+}
+
+// currentLink returns the link to use, first replacing it when an abandoned call has left it
+// suspect. c.mu must be held. Calls still running on the old link (per-call mode) fail.
+func (c *Client) currentLink(ctx context.Context) (*link, error) {
+	if c.dial == nil || !c.abandoned.Load() {
+		return c.link, nil
+	}
+	if c.cur != nil {
+		c.cur = nil // it belongs to the old link, which is closed below
+	}
+	if c.link != nil {
+		_ = c.link.conn.TCP.Close()
+		c.link = nil
+	}
+	l, err := c.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.link = l
+	c.abandoned.Store(false)
+	return l, nil
+}
+
+// call runs one RPC.
+func (c *Client) call(ctx context.Context, opnum uint16, stub []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if c.perCall {
+		return c.callOwnPipe(ctx, opnum, stub)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil, ErrClosed
+	}
+	c.sw.set(ctx)
+	defer c.sw.set(context.Background())
+	l, err := c.currentLink(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.cur == nil {
+		p, err := c.open(c.sw, l)
+		if err != nil {
+			return nil, c.ctxOr(ctx, err)
+		}
+		rpc, err := dcerpc.Bind(p, Interface, c.maxFrag)
+		if err != nil {
+			err = c.ctxOr(ctx, fmt.Errorf("srvsvc: binding \\PIPE\\srvsvc: %w", err))
+			if !c.abandoned.Load() {
+				c.dropPipe(p)
+			}
+			return nil, err
+		}
+		c.cur = &bound{p: p, rpc: rpc}
+	}
+	out, err := c.cur.rpc.Call(opnum, stub)
+	if err == nil {
+		return out, nil
+	}
+	if err = c.ctxOr(ctx, err); c.abandoned.Load() {
+		c.cur = nil // on a link that gets nothing more (see abandoned)
+		return nil, err
+	}
+	var fault *FaultError
+	if !errors.As(err, &fault) {
+		// A transport or protocol error can leave half a reply in the pipe: start the next
+		// call on a fresh one.
+		c.dropPipe(c.cur.p)
+		c.cur = nil
+	}
+	return nil, err
+}
+
+// callOwnPipe runs one RPC on a pipe of its own: open, bind, call, close.
+func (c *Client) callOwnPipe(ctx context.Context, opnum uint16, stub []byte) ([]byte, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, ErrClosed
+	}
+	l, err := c.currentLink(ctx)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	// The pipe gets its own switchable context: the call's for the call, a fresh one for the
+	// close, which must happen even when the call's context is done.
+	sw := newSwitchCtx()
+	sw.set(ctx)
+	p, err := c.open(sw, l)
+	if err != nil {
+		return nil, c.ctxOr(ctx, err)
+	}
+	defer func() {
+		if c.abandoned.Load() {
+			return // nothing more on this link (see abandoned)
+		}
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		sw.set(cctx)
+		_ = p.Close()
+	}()
+	rpc, err := dcerpc.Bind(p, Interface, c.maxFrag)
+	if err != nil {
+		return nil, c.ctxOr(ctx, fmt.Errorf("srvsvc: binding \\PIPE\\srvsvc: %w", err))
+	}
+	out, err := rpc.Call(opnum, stub)
+	if err != nil {
+		return nil, c.ctxOr(ctx, err)
+	}
+	return out, nil
+}
+
+// ctxOr returns ctx's error, marking the link suspect, when the call failed because ctx is
+// done; else err.
+func (c *Client) ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		c.abandoned.Store(true)
+		return ctx.Err()
+	}
+	return err
+}
+
+// dropPipe closes a pipe whose state is unknown, waiting at most 2 s. c.mu is held.
+func (c *Client) dropPipe(p pipe) {
+	cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c.sw.set(cctx)
+	_ = p.Close()
+}
+
+// Close closes the pipe, disconnects IPC$, logs off and closes the connection. It waits at
+// most 5 s for the server.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c.sw.set(ctx)
+	l := c.link
+	c.link = nil
+	if l != nil && c.abandoned.Load() {
+		// See abandoned: close the socket only; the server cleans up after it.
+		c.cur = nil
+		return l.conn.TCP.Close()
+	}
+	var errs []error
+	if c.cur != nil {
+		errs = append(errs, c.cur.p.Close())
+		c.cur = nil
+	}
+	if l == nil {
+		return errors.Join(errs...)
+	}
+	errs = append(errs, l.ipc.WithContext(ctx).Umount(), l.conn.Close(ctx))
+	return errors.Join(errs...)
+}
+
+// switchCtx is a context whose identity stays fixed while the context it stands for changes:
+// the shared pipe's go-smb2 file keeps the context it was opened with, so each call points
+// this one at its own context for its duration (c.mu held), and at Background in between.
+type switchCtx struct {
+	mu  sync.Mutex
+	cur context.Context
+}
+
+func newSwitchCtx() *switchCtx { return &switchCtx{cur: context.Background()} }
+
+func (s *switchCtx) set(ctx context.Context) {
+	s.mu.Lock()
+	s.cur = ctx
+	s.mu.Unlock()
+}
+
+func (s *switchCtx) get() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cur
+}
+
+func (s *switchCtx) Deadline() (time.Time, bool) { return s.get().Deadline() }
+func (s *switchCtx) Done() <-chan struct{}       { return s.get().Done() }
+func (s *switchCtx) Err() error                  { return s.get().Err() }
+func (s *switchCtx) Value(key any) any           { return s.get().Value(key) }

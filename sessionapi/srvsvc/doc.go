@@ -1,0 +1,45 @@
+// Package srvsvc implements [sessionapi.SessionAPI] against a real server from any OS: MS-SRVS
+// NetrSessionEnum (opnum 12) and NetrSessionDel (opnum 13) as DCE/RPC calls on the \PIPE\srvsvc
+// named pipe of IPC$, over SMB2 (github.com/cloudsoda/go-smb2), with NTLM authentication.
+//
+// It is the third implementation beside the in-memory fake and netapi32 on Windows, and the
+// one that lets the conformance tests run against a live Samba on Linux.
+//
+// # Using it
+//
+//	c, err := srvsvc.Dial(ctx, srvsvc.Config{Host: "127.0.0.1", Port: 445, User: "admin",
+//		Password: pw}.WithEnvPassword())
+//	...
+//	defer c.Close()
+//	res, err := c.NetSessionEnum(ctx, "", "", "", sessionapi.Level1, sessionapi.MaxPreferredLength, nil)
+//
+// One Client holds one SMB2 session (the caller's own session shows in the enumeration, as on
+// Windows). By default it keeps one bound srvsvc pipe open and reuses it; Config.PipePerCall
+// opens, binds and closes a pipe for every call instead (slower by three round trips, but a
+// call never depends on the state an earlier one left).
+//
+// # How the Win32 calls map to the wire
+//
+//   - NetSessionEnum sends every argument as given: an empty string is a NULL pointer (spec
+//     rule 3), a nil resume handle is a NULL pointer. The level is not checked client-side, so
+//     the server's own answer to a bad level is observable (Samba checks access first, S1).
+//   - NetSessionGetInfo is NetrSessionEnum with both filters, MaxPreferredLength and no resume
+//     handle, returning the first entry (spec rule 56, as ReactOS's netapi32 does). Like
+//     netapi32 it refuses level 502 (ERROR_INVALID_LEVEL) and empty names
+//     (ERROR_INVALID_PARAMETER) before any RPC. A server that answers NERR_Success with no
+//     entry gets [ErrNoSession]. Samba ignores the filters (S8), so against Samba this returns
+//     the first session of all, which may not be the one asked for: that is the server's
+//     answer, passed on unchanged.
+//   - NetSessionDel sends both names as given ("" = NULL).
+//
+// A WERROR comes back as the [sessionapi.Status] of that number; ERROR_MORE_DATA comes with
+// the entries that were returned. A DCE/RPC fault comes back as a [*FaultError] that also
+// matches the sessionapi status of its number (errors.Is(err, sessionapi.NCA_S_OP_RNG_ERROR)).
+// Transport failures and a done context are plain errors.
+//
+// # Credentials
+//
+// Config.Password and Config.Hash (an NT hash) come from the caller; [Config.WithEnvPassword]
+// fills the password from SESSIONSIM_PASSWORD. Dial never reads the environment by itself, and
+// Config's String and LogValue methods leave the secrets out, so a logged Config shows none.
+package srvsvc
