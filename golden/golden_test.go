@@ -140,8 +140,8 @@ func hasProfileOverrides(spec *scenarios.Spec) bool {
 
 // TestReplayHandMadeRecording seeds a fake from a hand-made, recording-like transcript of a
 // Samba server (written from spec §13, NOT captured from a server) and requires the fake's
-// samba profile to give exactly the answers written in it. Real recordings will go under
-// testdata/samba-4.17/ and get the same test.
+// samba profile to give exactly the answers written in it. Real recordings, under
+// golden/samba-4.17/, get the same test in TestReplayRecordings.
 func TestReplayHandMadeRecording(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "recording-like", "*.yaml"))
 	require.NoError(t, err)
@@ -167,16 +167,17 @@ func TestReplayHandMadeRecording(t *testing.T) {
 	}
 }
 
-// TestReplayRecordings does the same for real recordings from live servers, when there are
-// any (golden/samba-4.17/*.yaml, written by `sessionsim record`). Live clocks tick between the
+// TestReplayRecordings does the same for real recordings from live servers
+// (golden/samba-4.17/*.yaml and golden/windows-*/*.yaml, written by `sessionsim record`). Live clocks tick between the
 // observation and each call, so times are compared with a second's rounding left out: both
 // sides go through WithoutTimes.
 func TestReplayRecordings(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("samba-4.17", "*.yaml"))
 	require.NoError(t, err)
-	if len(files) == 0 {
-		t.Skip("no live recordings yet under golden/samba-4.17/ (sessionsim record writes them)")
-	}
+	require.NotEmpty(t, files, "the Samba recordings are committed: go test ./cmd/sessionsim -run TestLiveRecord -update-recordings writes them")
+	windows, err := filepath.Glob(filepath.Join("windows-*", "*.yaml")) // from the Windows workflow, once committed
+	require.NoError(t, err)
+	files = append(files, windows...)
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			data, err := os.ReadFile(f)

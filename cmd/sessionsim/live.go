@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,25 +19,21 @@ type LiveTarget struct {
 	Server   string // HOST or HOST:PORT
 	User     string
 	Domain   string
-	Password string // from $SESSIONSIM_PASSWORD, never a flag (it would show in ps)
+	Password string // from $SESSIONSIM_PASSWORD or a prompt, never a flag (it would show in ps)
+	// PasswordSet is true when $SESSIONSIM_PASSWORD was set (even to ""): the dialer asks for
+	// a password only when it was not.
+	PasswordSet bool
 	// Role is the fake role the account has on the server, written into transcripts so that
 	// a fake seeded from them calls as the same kind of caller.
 	Role string
 }
 
-// dialLive connects to a live server. It is nil until the MS-SRVS client
-// (sessionapi/srvsvc) is wired in here, e.g.
-//
-//	func init() { dialLive = func(ctx, t) { c, err := srvsvc.Dial(ctx, ...); return c, c, err } }
-//
-// Tests set it to a fake. Everything else about enum and record (flags, the battery, the
-// output) is here and tested.
+// dialLive connects to a live server: the MS-SRVS client (live_srvsvc.go). Tests set it to a
+// fake; everything else about enum and record (flags, the battery, the output) is here.
 var dialLive func(ctx context.Context, t LiveTarget) (sessionapi.SessionAPI, io.Closer, error)
 
 // now is the clock the live commands stamp calls with; tests set it to a fake's clock.
 var now = time.Now
-
-var errNoLiveClient = errors.New("this build has no live client: sessionapi/srvsvc is not wired into cmd/sessionsim yet (see live.go)")
 
 // liveFlags declares the flags enum and record share.
 func liveFlags(name, usageLine, about string, stdout io.Writer) (*LiveTarget, *cmdFlags) {
@@ -67,15 +62,11 @@ func (t *LiveTarget) check(name string, stderr io.Writer) bool {
 		fmt.Fprintf(stderr, "sessionsim %s: --role: %v\n", name, err)
 		return false
 	}
-	t.Password = os.Getenv("SESSIONSIM_PASSWORD")
+	t.Password, t.PasswordSet = os.LookupEnv("SESSIONSIM_PASSWORD")
 	return true
 }
 
 func dial(ctx context.Context, name string, t *LiveTarget, stderr io.Writer) (sessionapi.SessionAPI, io.Closer, bool) {
-	if dialLive == nil {
-		fmt.Fprintf(stderr, "sessionsim %s: %v\n", name, errNoLiveClient)
-		return nil, nil, false
-	}
 	api, closer, err := dialLive(ctx, *t)
 	if err != nil {
 		fmt.Fprintf(stderr, "sessionsim %s: connect to %s as %s: %v\n", name, t.Server, t.User, err)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/sessionsim/sessionsim/sessionapi"
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/sambaenv"
+	"github.com/sessionsim/sessionsim/internal/sambaenv"
 )
 
 // BenchmarkLiveEnumLevel1 measures one NetSessionEnum at level 1 against the live Samba, with

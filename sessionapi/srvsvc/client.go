@@ -14,7 +14,7 @@ import (
 
 	"github.com/sessionsim/sessionsim/sessionapi"
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/dcerpc"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/smbconn"
+	"github.com/sessionsim/sessionsim/internal/smbconn"
 )
 
 // Interface is srvsvc's DCE/RPC interface: 4b324fc8-1670-01d3-1278-5a47bf6ee188 version 3.0.
@@ -33,8 +33,10 @@ var ErrProtocol = dcerpc.ErrProtocol
 
 // ErrNoSession is returned by NetSessionGetInfo when the server answers NERR_Success with no
 // entry. Windows documents no such answer; rather than invent a Win32 status the server did
-// not send (NERR_ClientNameNotFound, say), the client reports what happened.
-var ErrNoSession = errors.New("srvsvc: NetrSessionEnum answered NERR_Success with no entry for the client and user")
+// not send (NERR_ClientNameNotFound, say), the client reports what happened. It is
+// sessionapi.ErrNoEntry, which the fake returns in the same case, so code tested on the fake
+// handles it alike.
+var ErrNoSession = sessionapi.ErrNoEntry
 
 // ErrClosed is returned by calls on a closed Client.
 var ErrClosed = errors.New("srvsvc: client is closed")

@@ -18,7 +18,7 @@ import (
 
 	"github.com/sessionsim/sessionsim/sessionapi"
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/sambaenv"
+	"github.com/sessionsim/sessionsim/internal/sambaenv"
 )
 
 func liveCtx(t *testing.T) context.Context {

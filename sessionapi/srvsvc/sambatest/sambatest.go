@@ -2,12 +2,9 @@ package sambatest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,7 +14,7 @@ import (
 	"github.com/sessionsim/sessionsim/fake"
 	"github.com/sessionsim/sessionsim/sessionapi"
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/sambaenv"
+	"github.com/sessionsim/sessionsim/internal/sambaenv"
 )
 
 // GuestLogon is the account name seeded guest sessions and the Guest role log on with: a name
@@ -152,7 +149,7 @@ func (h *harness) Seed(ctx context.Context, sessions []conformance.SeedSession) 
 
 // Sessions reads smbstatus: every session smbd holds, with the open files of its process.
 func (h *harness) Sessions(ctx context.Context) ([]conformance.Observed, error) {
-	st, err := h.status(ctx, true)
+	st, err := h.env.Status(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -164,80 +161,12 @@ func (h *harness) Sessions(ctx context.Context) ([]conformance.Observed, error) 
 	}
 	out := make([]conformance.Observed, 0, len(st))
 	for _, s := range st {
-		o := conformance.Observed{ClientName: s.client, UserName: s.user, OpenFiles: s.opens,
-			Guest: s.user == fake.Samba().GuestUserName}
+		o := conformance.Observed{ClientName: s.Client, UserName: s.User, OpenFiles: s.Opens,
+			Guest: s.User == fake.Samba().GuestUserName}
 		o.Seeded = mine[o.ClientName+"\x00"+o.UserName]
 		out = append(out, o)
 	}
 	return out, nil
-}
-
-type statusSession struct {
-	client, user string
-	opens        int
-}
-
-// status runs smbstatus for sessions (-b) and, withFiles, open files (-L), as JSON. Each run
-// costs 60 ms to seconds on a loaded machine, hence the choice.
-func (h *harness) status(ctx context.Context, withFiles bool) ([]statusSession, error) {
-	conf := filepath.Join(h.env.Dir, "smb.conf")
-	var sessions struct {
-		Sessions map[string]struct {
-			ServerID struct {
-				PID string `json:"pid"`
-			} `json:"server_id"`
-			UID           int    `json:"uid"`
-			Username      string `json:"username"`
-			RemoteMachine string `json:"remote_machine"`
-		} `json:"sessions"`
-	}
-	if err := smbstatus(ctx, conf, "-b", &sessions); err != nil {
-		return nil, err
-	}
-	var files struct {
-		OpenFiles map[string]struct {
-			Opens map[string]struct {
-				ServerID struct {
-					PID string `json:"pid"`
-				} `json:"server_id"`
-				UID int `json:"uid"`
-			} `json:"opens"`
-		} `json:"open_files"`
-	}
-	if withFiles {
-		if err := smbstatus(ctx, conf, "-L", &files); err != nil {
-			return nil, err
-		}
-	}
-	// Samba counts a session's opens by process and uid (spec rule 69); so do we.
-	opens := map[string]int{}
-	for _, f := range files.OpenFiles {
-		for _, o := range f.Opens {
-			opens[o.ServerID.PID+"/"+strconv.Itoa(o.UID)]++
-		}
-	}
-	out := make([]statusSession, 0, len(sessions.Sessions))
-	for _, s := range sessions.Sessions {
-		out = append(out, statusSession{client: s.RemoteMachine, user: s.Username,
-			opens: opens[s.ServerID.PID+"/"+strconv.Itoa(s.UID)]})
-	}
-	return out, nil
-}
-
-func smbstatus(ctx context.Context, conf, what string, v any) error {
-	cmd := exec.CommandContext(ctx, "smbstatus", "-s", conf, what, "--json")
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return fmt.Errorf("smbstatus %s: %w: %s", what, err, ee.Stderr)
-		}
-		return fmt.Errorf("smbstatus %s: %w", what, err)
-	}
-	if err := json.Unmarshal(out, v); err != nil {
-		return fmt.Errorf("smbstatus %s --json: %w", what, err)
-	}
-	return nil
 }
 
 // Close ends the seeded sessions and the callers' connections, then waits (bounded by ctx)
@@ -263,14 +192,14 @@ func (h *harness) Close(ctx context.Context) error {
 		addrs[h.roleAddr(r)] = true
 	}
 	for {
-		st, err := h.status(ctx, false)
+		st, err := h.env.Status(ctx, false)
 		if err != nil {
 			errs = append(errs, err)
 			break
 		}
 		left := 0
 		for _, s := range st {
-			if addrs[s.client] {
+			if addrs[s.Client] {
 				left++
 			}
 		}

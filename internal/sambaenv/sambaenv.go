@@ -16,7 +16,7 @@ import (
 	"github.com/cloudsoda/go-smb2"
 
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/smbconn"
+	"github.com/sessionsim/sessionsim/internal/smbconn"
 )
 
 // EnvVar names the env file written by start.sh.
