@@ -15,8 +15,8 @@ import (
 
 	"github.com/cloudsoda/go-smb2"
 
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
 	"github.com/sessionsim/sessionsim/internal/smbconn"
+	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
 )
 
 // EnvVar names the env file written by start.sh.

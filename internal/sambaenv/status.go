@@ -80,4 +80,3 @@ func smbstatus(ctx context.Context, conf, what string, v any) error {
 	}
 	return nil
 }
-

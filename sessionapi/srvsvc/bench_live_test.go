@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/sessionsim/sessionsim/internal/sambaenv"
 	"github.com/sessionsim/sessionsim/sessionapi"
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
-	"github.com/sessionsim/sessionsim/internal/sambaenv"
 )
 
 // BenchmarkLiveEnumLevel1 measures one NetSessionEnum at level 1 against the live Samba, with

@@ -12,9 +12,9 @@ import (
 
 	"github.com/sessionsim/sessionsim/conformance"
 	"github.com/sessionsim/sessionsim/fake"
+	"github.com/sessionsim/sessionsim/internal/sambaenv"
 	"github.com/sessionsim/sessionsim/sessionapi"
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
-	"github.com/sessionsim/sessionsim/internal/sambaenv"
 )
 
 // GuestLogon is the account name seeded guest sessions and the Guest role log on with: a name
