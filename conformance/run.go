@@ -1,7 +1,9 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -87,5 +89,26 @@ func Run(t *testing.T, newHarness NewHarness) Summary {
 	if len(sum.Failed) > 0 {
 		t.Logf("failed: %s", strings.Join(sum.Failed, " "))
 	}
+	if err := appendReport(t.Name() + ": " + sum.String()); err != nil {
+		t.Errorf("conformance report: %v", err)
+	}
 	return sum
+}
+
+// ReportEnv names a file to which every Run appends its summary line, so that a CI script can
+// print how many subtests ran where `go test ./...` shows only "ok" for a passing package.
+const ReportEnv = "SESSIONSIM_CONFORMANCE_REPORT"
+
+func appendReport(line string) error {
+	path := os.Getenv(ReportEnv)
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return err
+	}
+	// One write of one line: appends from test binaries running side by side do not interleave.
+	_, err = f.WriteString(line + "\n")
+	return errors.Join(err, f.Close())
 }
