@@ -88,3 +88,21 @@ func BenchmarkEnumParallelWithWriter(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkEnum101Level1 is the enumeration of BENCHMARKS.md's live comparison on the fake
+// alone: 101 sessions at level 1, MAX_PREFERRED_LENGTH, samba profile.
+func BenchmarkEnum101Level1(b *testing.B) {
+	srv := fake.New(fake.WithProfile(fake.Samba()))
+	for i := range 101 {
+		if _, err := srv.Connect(fake.Session{ClientName: "127.0.0.1", UserName: fmt.Sprintf("user%d", i%2)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	api := srv.As(fake.Administrator)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := api.NetSessionEnum(b.Context(), "", "", "", sessionapi.Level1, sessionapi.MaxPreferredLength, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -32,6 +32,49 @@ type Call struct {
 	Deleted int
 	// Fault is set when an injected fault decided the answer.
 	Fault bool
+
+	// The handles as recorded: Calls turns them into ResumeIn and ResumeOut, so that recording
+	// a call allocates nothing.
+	resumeIn, resumeOut       uint32
+	hasResumeIn, hasResumeOut bool
+}
+
+// callLog holds recorded calls in fixed-size chunks: recording never copies what is already
+// recorded, however long a test or benchmark runs.
+type callLog struct {
+	chunks [][]Call
+	n      int
+}
+
+const callChunk = 512
+
+func (l *callLog) add(c *Call) {
+	if l.n%callChunk == 0 {
+		l.chunks = append(l.chunks, make([]Call, 0, callChunk))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, *c)
+	l.n++
+}
+
+// copies returns the calls with their resume handles as fresh pointers.
+func (l *callLog) copies() []Call {
+	out := make([]Call, 0, l.n)
+	for _, chunk := range l.chunks {
+		out = append(out, chunk...)
+	}
+	for i := range out {
+		c := &out[i]
+		if c.hasResumeIn {
+			v := c.resumeIn
+			c.ResumeIn = &v
+		}
+		if c.hasResumeOut {
+			v := c.resumeOut
+			c.ResumeOut = &v
+		}
+	}
+	return out
 }
 
 // String renders the call like a Go test failure would: "NetSessionEnum(level=10,
@@ -58,6 +101,8 @@ func (c Call) String() string {
 		}
 		if c.ResumeIn != nil {
 			args = append(args, fmt.Sprintf("resume=%d", *c.ResumeIn))
+		} else if c.hasResumeIn {
+			args = append(args, fmt.Sprintf("resume=%d", c.resumeIn))
 		}
 	}
 	out := fmt.Sprintf("%s(%s) = %s", c.Op, strings.Join(args, ", "), c.Status.String())
@@ -73,12 +118,16 @@ func (c Call) String() string {
 	return out
 }
 
-func copyHandle(p *uint32) *uint32 {
+// setResume records the handle before (in) or after the call, without allocating.
+func (c *Call) setResume(p *uint32, in bool) {
 	if p == nil {
-		return nil
+		return
 	}
-	v := *p
-	return &v
+	if in {
+		c.resumeIn, c.hasResumeIn = *p, true
+	} else {
+		c.resumeOut, c.hasResumeOut = *p, true
+	}
 }
 
 // quote puts a name in double quotes like %q, but leaves backslashes alone: `"\\\\WS1"` is

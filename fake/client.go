@@ -27,13 +27,14 @@ func (c *Client) NetSessionEnum(ctx context.Context, serverName, uncClientName, 
 	level sessionapi.Level, prefMaxLen uint32, resume *uint32) (sessionapi.EnumResult, error) {
 	s := c.srv
 	call := Call{Op: OpEnum, Caller: c.caller, ServerName: serverName, UncClientName: uncClientName,
-		UserName: userName, Level: level, PrefMaxLen: prefMaxLen, ResumeIn: copyHandle(resume)}
+		UserName: userName, Level: level, PrefMaxLen: prefMaxLen}
+	call.setResume(resume, true)
 	res := sessionapi.EnumResult{Level: level}
 	err := s.begin(ctx, &call)
 	if err == nil {
 		res, err = s.enum(c.caller.Role, s.profile.CanEnum, uncClientName, userName, level, prefMaxLen, resume)
 	}
-	call.ResumeOut = copyHandle(resume)
+	call.setResume(resume, false)
 	call.EntriesRead, call.TotalEntries = uint32(len(res.Entries)), res.TotalEntries
 	s.record(&call, err)
 	return res, err
@@ -111,30 +112,20 @@ func (p *Profile) nameEqual(a, b string) bool {
 func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, user string, level sessionapi.Level, prefMaxLen uint32, resume *uint32) (sessionapi.EnumResult, error) {
 	p := &s.profile
 	res := sessionapi.EnumResult{Level: level}
-	checkAccess := func() error {
-		if !may(role, level) {
-			return sessionapi.ERROR_ACCESS_DENIED
-		}
-		return nil
+	// The checks made before any session is looked at, in the profile's order (Samba: access
+	// first, S1; otherwise level, names, access). Written out, not as a list of closures: this
+	// runs on every call.
+	if p.AccessFirst && !may(role, level) {
+		return res, sessionapi.ERROR_ACCESS_DENIED
 	}
-	checks := []func() error{
-		func() error {
-			if !p.ImplementsEnumLevel(level) {
-				return sessionapi.ERROR_INVALID_LEVEL
-			}
-			return nil
-		},
-		func() error { return p.checkNames(client, user, sessionapi.NERR_InvalidComputer) },
+	if !p.ImplementsEnumLevel(level) {
+		return res, sessionapi.ERROR_INVALID_LEVEL
 	}
-	if p.AccessFirst {
-		checks = append([]func() error{checkAccess}, checks...)
-	} else {
-		checks = append(checks, checkAccess)
+	if err := p.checkNames(client, user, sessionapi.NERR_InvalidComputer); err != nil {
+		return res, err
 	}
-	for _, check := range checks {
-		if err := check(); err != nil {
-			return res, err
-		}
+	if !p.AccessFirst && !may(role, level) {
+		return res, sessionapi.ERROR_ACCESS_DENIED
 	}
 
 	now := s.clock.Now()
@@ -175,7 +166,13 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 	if p.HonorPrefMaxLen && prefMaxLen != sessionapi.MaxPreferredLength {
 		budget = int(prefMaxLen)
 	}
-	var sel []*entry
+	// Room for what can be returned: every remaining entry, or what the budget can hold at the
+	// level's fixed size (strings only make entries bigger).
+	room := n - start
+	if budget >= 0 {
+		room = min(room, budget/sessionapi.StructSize(level, p.Arch)+1)
+	}
+	sel := make([]*entry, 0, room)
 	lastPos := start - 1 // the list position of the last selected entry
 	full := false        // an entry that matched did not fit
 	total := 0
@@ -254,16 +251,18 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 	return res, nil
 }
 
-// build makes the returned entries, all in one allocation per call.
+// build makes the returned entries: one array of the level's structs per call (zeroed by
+// make, so each entry is filled field by field rather than copied in whole).
 func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []sessionapi.Info {
 	if len(sel) == 0 {
 		return nil
 	}
 	idleZero := s.profile.IdleAlwaysZero
+	nowNs := now.UnixNano()
 	times := func(e *entry) (t, idle uint32) {
-		t = seconds(e.Created, now)
+		t = secondsNs(e.createdNs, nowNs)
 		if !idleZero {
-			idle = seconds(e.LastActivity, now)
+			idle = secondsNs(e.lastNs, nowNs)
 		}
 		return t, idle
 	}
@@ -272,39 +271,43 @@ func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []se
 	case sessionapi.Level0:
 		slab := make([]sessionapi.SessionInfo0, len(sel))
 		for i, e := range sel {
-			slab[i] = sessionapi.SessionInfo0{ClientName: e.cnameOut}
-			out[i] = &slab[i]
+			x := &slab[i]
+			x.ClientName = e.cnameOut
+			out[i] = x
 		}
 	case sessionapi.Level1:
 		slab := make([]sessionapi.SessionInfo1, len(sel))
 		for i, e := range sel {
-			t, idle := times(e)
-			slab[i] = sessionapi.SessionInfo1{ClientName: e.cnameOut, UserName: e.userOut, NumOpens: e.OpenFiles,
-				Time: t, IdleTime: idle, UserFlags: e.flagsOut}
-			out[i] = &slab[i]
+			x := &slab[i]
+			x.ClientName, x.UserName, x.NumOpens, x.UserFlags = e.cnameOut, e.userOut, e.OpenFiles, e.flagsOut
+			x.Time, x.IdleTime = times(e)
+			out[i] = x
 		}
 	case sessionapi.Level2:
 		slab := make([]sessionapi.SessionInfo2, len(sel))
 		for i, e := range sel {
-			t, idle := times(e)
-			slab[i] = sessionapi.SessionInfo2{ClientName: e.cnameOut, UserName: e.userOut, NumOpens: e.OpenFiles,
-				Time: t, IdleTime: idle, UserFlags: e.flagsOut, ClientType: e.ClientType}
-			out[i] = &slab[i]
+			x := &slab[i]
+			x.ClientName, x.UserName, x.NumOpens, x.UserFlags = e.cnameOut, e.userOut, e.OpenFiles, e.flagsOut
+			x.ClientType = e.ClientType
+			x.Time, x.IdleTime = times(e)
+			out[i] = x
 		}
 	case sessionapi.Level10:
 		slab := make([]sessionapi.SessionInfo10, len(sel))
 		for i, e := range sel {
-			t, idle := times(e)
-			slab[i] = sessionapi.SessionInfo10{ClientName: e.cnameOut, UserName: e.userOut, Time: t, IdleTime: idle}
-			out[i] = &slab[i]
+			x := &slab[i]
+			x.ClientName, x.UserName = e.cnameOut, e.userOut
+			x.Time, x.IdleTime = times(e)
+			out[i] = x
 		}
 	case sessionapi.Level502:
 		slab := make([]sessionapi.SessionInfo502, len(sel))
 		for i, e := range sel {
-			t, idle := times(e)
-			slab[i] = sessionapi.SessionInfo502{ClientName: e.cnameOut, UserName: e.userOut, NumOpens: e.OpenFiles,
-				Time: t, IdleTime: idle, UserFlags: e.flagsOut, ClientType: e.ClientType, Transport: e.Transport}
-			out[i] = &slab[i]
+			x := &slab[i]
+			x.ClientName, x.UserName, x.NumOpens, x.UserFlags = e.cnameOut, e.userOut, e.OpenFiles, e.flagsOut
+			x.ClientType, x.Transport = e.ClientType, e.Transport
+			x.Time, x.IdleTime = times(e)
+			out[i] = x
 		}
 	}
 	return out

@@ -31,12 +31,16 @@ type Server struct {
 	callMu    sync.Mutex
 	faults    []*armedFault
 	nextFault FaultID
-	calls     []Call
+	calls     callLog
 }
 
 // entry is a session plus what its answers need that does not change while it lives.
 type entry struct {
 	Session
+	// createdNs and lastNs are Created and LastActivity in Unix nanoseconds: an enumeration
+	// computes time and idle_time for every entry, and integer arithmetic is what keeps a
+	// large one fast.
+	createdNs, lastNs int64
 	cnameOut string
 	userOut  string
 	flagsOut sessionapi.Flags
@@ -128,7 +132,8 @@ var levelIndex = map[sessionapi.Level]int{
 
 func (s *Server) newEntry(sess Session) *entry {
 	p := &s.profile
-	e := &entry{Session: sess, cnameOut: p.ClientNameOut(sess.ClientName), userOut: sess.UserName, flagsOut: sess.Flags}
+	e := &entry{Session: sess, createdNs: sess.Created.UnixNano(), lastNs: sess.LastActivity.UnixNano(),
+		cnameOut: p.ClientNameOut(sess.ClientName), userOut: sess.UserName, flagsOut: sess.Flags}
 	if p.GuestUserName != "" {
 		e.flagsOut = 0
 		if sess.Guest() {
@@ -200,7 +205,7 @@ func (s *Server) change(what string, id SessionID, f func(*entry) error) error {
 		return fmt.Errorf("fake: %s session %d: %w", what, id, err)
 	}
 	if now.After(e.LastActivity) {
-		e.LastActivity = now
+		e.LastActivity, e.lastNs = now, now.UnixNano()
 	}
 	return nil
 }
@@ -315,7 +320,7 @@ func (s *Server) Reset() {
 	s.list, s.byID = nil, map[SessionID]*entry{}
 	s.mu.Unlock()
 	s.callMu.Lock()
-	s.faults, s.calls = nil, nil
+	s.faults, s.calls = nil, callLog{}
 	s.callMu.Unlock()
 }
 
@@ -355,18 +360,13 @@ func (s *Server) ClearFaults() {
 func (s *Server) Calls() []Call {
 	s.callMu.Lock()
 	defer s.callMu.Unlock()
-	out := slices.Clone(s.calls)
-	for i := range out {
-		out[i].ResumeIn = copyHandle(out[i].ResumeIn)
-		out[i].ResumeOut = copyHandle(out[i].ResumeOut)
-	}
-	return out
+	return s.calls.copies()
 }
 
 // ResetCalls forgets the recorded calls.
 func (s *Server) ResetCalls() {
 	s.callMu.Lock()
-	s.calls = nil
+	s.calls = callLog{}
 	s.callMu.Unlock()
 }
 
@@ -445,7 +445,7 @@ func (s *Server) record(c *Call, err error) {
 	}
 	c.Status = st
 	s.callMu.Lock()
-	c.Seq = len(s.calls) + 1
-	s.calls = append(s.calls, *c)
+	c.Seq = s.calls.n + 1
+	s.calls.add(c)
 	s.callMu.Unlock()
 }

@@ -60,6 +60,8 @@ func (s *Session) validate(now time.Time) error {
 		return bad("user", "is %d characters; want fewer than 1,024", utf16Len(s.UserName))
 	case s.Flags&^(sessionapi.SessGuest|sessionapi.SessNoEncryption) != 0:
 		return bad("flags", "%v has unknown bits", s.Flags)
+	case s.Created.Before(earliest) || s.Created.After(latest):
+		return bad("created", "%s is out of range; want a time between 1678 and 2262", s.Created.Format(time.RFC3339))
 	case s.Created.After(now):
 		return bad("created", "%s is after the server's clock %s", s.Created.Format(time.RFC3339), now.Format(time.RFC3339))
 	case s.LastActivity.Before(s.Created):
@@ -70,15 +72,20 @@ func (s *Session) validate(now time.Time) error {
 	return nil
 }
 
-// seconds returns whole seconds from a to b as a DWORD, 0 if b is before a.
-func seconds(a, b time.Time) uint32 {
-	d := b.Sub(a)
-	if d <= 0 {
+// secondsNs returns whole seconds from a to b (Unix nanoseconds) as a DWORD, 0 if b is before a.
+func secondsNs(a, b int64) uint32 {
+	if b <= a {
 		return 0
 	}
-	s := int64(d / time.Second)
+	s := (b - a) / int64(time.Second)
 	if s > 0xFFFFFFFF {
 		return 0xFFFFFFFF
 	}
 	return uint32(s)
 }
+
+// The times a session may carry: what time.Time.UnixNano represents.
+var (
+	earliest = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)
+	latest   = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+)
