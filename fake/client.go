@@ -166,13 +166,17 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 	if p.HonorPrefMaxLen && prefMaxLen != sessionapi.MaxPreferredLength {
 		budget = int(prefMaxLen)
 	}
-	// Room for what can be returned: every remaining entry, or what the budget can hold at the
-	// level's fixed size (strings only make entries bigger).
-	room := n - start
-	if budget >= 0 {
-		room = min(room, budget/sessionapi.StructSize(level, p.Arch)+1)
+	// Unfiltered, the selection is the window s.list[start:lastPos+1] and costs nothing;
+	// filtered, it is collected, with room for what the budget can hold at the level's fixed
+	// size (strings only make entries bigger).
+	var sel []*entry
+	if filtered {
+		room := n - start
+		if budget >= 0 {
+			room = min(room, budget/sessionapi.StructSize(level, p.Arch)+1)
+		}
+		sel = make([]*entry, 0, room)
 	}
-	sel := make([]*entry, 0, room)
 	lastPos := start - 1 // the list position of the last selected entry
 	full := false        // an entry that matched did not fit
 	total := 0
@@ -195,8 +199,13 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 			continue
 		}
 		used += e.sizes[li]
-		sel = append(sel, e)
+		if filtered {
+			sel = append(sel, e)
+		}
 		lastPos = i
+	}
+	if !filtered {
+		sel = s.list[start : lastPos+1]
 	}
 	if filtered && total == 0 {
 		// Spec rule 14.
@@ -216,7 +225,7 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 		case TooSmallOneEntry:
 			for i := start; i < n; i++ {
 				if !filtered || matches(s.list[i]) {
-					sel, lastPos = append(sel, s.list[i]), i
+					sel, lastPos = s.list[i:i+1], i
 					break
 				}
 			}

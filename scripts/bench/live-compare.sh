@@ -32,6 +32,7 @@ auth=$DIR/rpcclient.auth # rpcclient reads the password from a file, not argv
 export SESSIONSIM_PASSWORD=$pw SESSIONSIM_SAMBA_ENV=$DIR/env
 go build -o "$DIR/sessionsim" ./cmd/sessionsim
 many=$(printf 'netsessenum 1;%.0s' $(seq 101))
+many=${many%;} # rpcclient refuses an empty command after the last ';'
 
 {
   echo "# live-compare.sh on $(smbd --version), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -41,13 +42,15 @@ many=$(printf 'netsessenum 1;%.0s' $(seq 101))
   go test ./sessionapi/srvsvc/ -run '^$' -bench 'BenchmarkLiveEnumLevel1' -benchtime 3s -count 3 | grep -E '^Benchmark'
   echo "impacket: $(/usr/bin/python3 scripts/samba/impacket_sessenum.py "$DIR/env" "$U" 300)"
   echo "rpcclient: 1 call vs 101 calls in one process (per call = difference / 100):"
-  hyperfine -N --warmup 3 --runs 20 --style basic --export-markdown /dev/stdout \
+  hyperfine -N --warmup 3 --runs 20 --style basic --export-markdown "$DIR/t1.md" \
     "rpcclient -p $P -A $auth $H -c 'netsessenum 1'" \
-    "rpcclient -p $P -A $auth $H -c '$many'" 2>/dev/null | grep '^|'
+    "rpcclient -p $P -A $auth $H -c '$many'" >/dev/null 2>&1
+  sed -e "s#$DIR/##g" -e 's/netsessenum 1;\(netsessenum 1;\)*netsessenum 1/netsessenum 1 ×101/' "$DIR/t1.md"
   echo
   echo "## whole process, one level-1 enumeration"
-  hyperfine -N --warmup 3 --runs 40 --style basic --export-markdown /dev/stdout \
+  hyperfine -N --warmup 3 --runs 40 --style basic --export-markdown "$DIR/t2.md" \
     "$DIR/sessionsim enum --server $H:$P --user $U --level 1" \
     "rpcclient -p $P -A $auth $H -c 'netsessenum 1'" \
-    "/usr/bin/python3 scripts/samba/impacket_sessenum.py $DIR/env $U 0" 2>/dev/null | grep '^|'
+    "/usr/bin/python3 scripts/samba/impacket_sessenum.py $DIR/env $U 0" >/dev/null 2>&1
+  sed -e "s#$DIR/##g" "$DIR/t2.md"
 } > "$out"
