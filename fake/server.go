@@ -41,10 +41,10 @@ type entry struct {
 	// computes time and idle_time for every entry, and integer arithmetic is what keeps a
 	// large one fast.
 	createdNs, lastNs int64
-	cnameOut string
-	userOut  string
-	flagsOut sessionapi.Flags
-	sizes    [5]int // bytes at levels 0, 1, 2, 10, 502 (see levelIndex)
+	cnameOut          string
+	userOut           string
+	flagsOut          sessionapi.Flags
+	sizes             [5]int // bytes at levels 0, 1, 2, 10, 502 (see levelIndex)
 }
 
 // Option configures a Server.

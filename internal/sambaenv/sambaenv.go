@@ -22,43 +22,65 @@ import (
 // EnvVar names the env file written by start.sh.
 const EnvVar = "SESSIONSIM_SAMBA_ENV"
 
-// Env is a running throw-away Samba.
+// Kind is one family of env files: the variable that names the file, the prefix of its keys,
+// and how to make one (for the messages of ForTest). The Samba script and the Windows setup
+// script write the same keys under different prefixes, so one loader and one way of opening
+// seed sessions serve both.
+type Kind struct {
+	EnvVar string // the environment variable naming the env file
+	Prefix string // the prefix of the keys in the file: HOST, PORT, DIR, SHARE, ADMIN, ...
+	Server string // the server, for messages ("Samba")
+	Hint   string // how to get an env file, for the skip and failure messages
+}
+
+// Samba is the env file of scripts/samba/start.sh.
+var Samba = Kind{EnvVar: EnvVar, Prefix: "SESSIONSIM_SAMBA_", Server: "Samba",
+	Hint: "start a Samba with scripts/samba/start.sh DIR and set " + EnvVar + "=DIR/env"}
+
+// Windows is the env file of scripts/windows/setup.ps1: the same keys, prefixed
+// SESSIONSIM_WINDOWS_, for the SMB server of the Windows machine the tests run on.
+var Windows = Kind{EnvVar: "SESSIONSIM_WINDOWS_ENV", Prefix: "SESSIONSIM_WINDOWS_", Server: "the Windows SMB server",
+	Hint: `run scripts\windows\setup.ps1 -Dir DIR as an administrator and set SESSIONSIM_WINDOWS_ENV=DIR\env`}
+
+// Env is a running throw-away server: Samba from start.sh, or Windows from setup.ps1.
 type Env struct {
 	Host     string
 	Port     int
 	Dir      string
 	Share    string
 	Admin    string // BUILTIN\Administrators: may enumerate
-	DelAdmin string // Domain Admins (and BUILTIN\Administrators): may enumerate and delete
+	DelAdmin string // Samba: Domain Admins (and BUILTIN\Administrators), may enumerate and delete
 	Plain    string // no privileges
 	SrvOp    string // BUILTIN\Server Operators (may be empty in an older env file)
 	Seeds    []string
 	secrets  map[string]string
 }
 
-// Load reads an env file and the passwords file it names.
-func Load(path string) (*Env, error) {
+// Load reads a Samba env file (SESSIONSIM_SAMBA_* keys) and the passwords file it names.
+func Load(path string) (*Env, error) { return Samba.Load(path) }
+
+// Load reads an env file of kind k and the passwords file it names.
+func (k Kind) Load(path string) (*Env, error) {
 	vals, err := readKV(path)
 	if err != nil {
 		return nil, err
 	}
-	e := &Env{Host: vals["SESSIONSIM_SAMBA_HOST"], Dir: vals["SESSIONSIM_SAMBA_DIR"],
-		Share: vals["SESSIONSIM_SAMBA_SHARE"], Admin: vals["SESSIONSIM_SAMBA_ADMIN"],
-		DelAdmin: vals["SESSIONSIM_SAMBA_DELADMIN"], Plain: vals["SESSIONSIM_SAMBA_PLAIN"],
-		SrvOp: vals["SESSIONSIM_SAMBA_SRVOP"]}
-	if s := vals["SESSIONSIM_SAMBA_SEEDS"]; s != "" {
+	key := func(name string) string { return vals[k.Prefix+name] }
+	e := &Env{Host: key("HOST"), Dir: key("DIR"), Share: key("SHARE"), Admin: key("ADMIN"),
+		DelAdmin: key("DELADMIN"), Plain: key("PLAIN"), SrvOp: key("SRVOP")}
+	if s := key("SEEDS"); s != "" {
 		e.Seeds = strings.Split(s, ",")
 	}
-	e.Port, err = strconv.Atoi(vals["SESSIONSIM_SAMBA_PORT"])
+	e.Port, err = strconv.Atoi(key("PORT"))
 	if err != nil {
-		return nil, fmt.Errorf("%s: SESSIONSIM_SAMBA_PORT: %w", path, err)
+		return nil, fmt.Errorf("%s: %sPORT: %w", path, k.Prefix, err)
 	}
 	if e.Host == "" || e.Admin == "" || e.DelAdmin == "" || e.Plain == "" || e.Share == "" {
-		return nil, fmt.Errorf("%s: missing SESSIONSIM_SAMBA_HOST, _ADMIN, _DELADMIN, _PLAIN or _SHARE", path)
+		return nil, fmt.Errorf("%s: missing %sHOST, _ADMIN, _DELADMIN, _PLAIN or _SHARE", path, k.Prefix)
 	}
-	pwPath := vals["SESSIONSIM_SAMBA_PASSWORDS"]
+	pwPath := key("PASSWORDS")
 	if pwPath == "" {
-		return nil, fmt.Errorf("%s: missing SESSIONSIM_SAMBA_PASSWORDS", path)
+		return nil, fmt.Errorf("%s: missing %sPASSWORDS", path, k.Prefix)
 	}
 	if e.secrets, err = readKV(pwPath); err != nil {
 		return nil, err
@@ -75,7 +97,8 @@ func readKV(path string) (map[string]string, error) {
 	out := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+		// A BOM and CRLF endings are what Windows tools tend to write.
+		line := strings.TrimSpace(strings.TrimPrefix(sc.Text(), "\ufeff"))
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -130,22 +153,28 @@ func (e *Env) Reachable(ctx context.Context) error {
 // different packages take turns on the one server.
 func ForTest(t testing.TB) *Env {
 	t.Helper()
+	return Samba.ForTest(t)
+}
+
+// ForTest is the package ForTest for env files of kind k.
+func (k Kind) ForTest(t testing.TB) *Env {
+	t.Helper()
 	stop := t.Skipf
 	if os.Getenv("CI") == "true" {
 		stop = t.Fatalf
 	}
-	path := os.Getenv(EnvVar)
+	path := os.Getenv(k.EnvVar)
 	if path == "" {
-		stop("%s is not set: start a Samba with scripts/samba/start.sh DIR and set %s=DIR/env", EnvVar, EnvVar)
+		stop("%s is not set: %s", k.EnvVar, k.Hint)
 		return nil
 	}
-	e, err := Load(path)
+	e, err := k.Load(path)
 	if err != nil {
-		stop("loading %s=%s: %v", EnvVar, path, err)
+		stop("loading %s=%s: %v", k.EnvVar, path, err)
 		return nil
 	}
 	if err := e.Reachable(t.Context()); err != nil {
-		stop("Samba from %s is not reachable: %v", path, err)
+		stop("%s from %s is not reachable: %v", k.Server, path, err)
 		return nil
 	}
 	if e.Dir != "" {
