@@ -229,6 +229,9 @@ func (p *parser) server(n *yaml.Node, path string, fleet bool) {
 		"case_sensitive_names": p.boolOverride(&overrides, func(pr *fake.Profile, v bool) {
 			pr.CaseSensitiveNames = v
 		}),
+		"getinfo_levels_1_2_for_users": p.boolOverride(&overrides, func(pr *fake.Profile, v bool) {
+			pr.GetInfoLevels1And2ForUsers = v
+		}),
 		"both_filters_miss": p.statusOverride(&overrides, func(pr *fake.Profile, v sessionapi.Status) { pr.BothFiltersMiss = v }),
 		"unknown_server":    p.statusOverride(&overrides, func(pr *fake.Profile, v sessionapi.Status) { pr.UnknownServer = v }),
 		"del_both_empty":    p.statusOverride(&overrides, func(pr *fake.Profile, v sessionapi.Status) { pr.DelBothEmpty = v }),

@@ -202,6 +202,8 @@ server:
   too_small: buf-too-small
   arch: x86
   unknown_server: RPC_S_SERVER_UNAVAILABLE
+  case_sensitive_names: true
+  getinfo_levels_1_2_for_users: true
 `)
 	p := spec.Servers[0].Profile
 	assert.Equal(t, "windows-legacy", p.Name)
@@ -210,6 +212,8 @@ server:
 	assert.Equal(t, fake.TooSmallBufTooSmall, p.TooSmall)
 	assert.Equal(t, sessionapi.X86, p.Arch)
 	assert.Equal(t, sessionapi.RPC_S_SERVER_UNAVAILABLE, p.UnknownServer)
+	assert.True(t, p.CaseSensitiveNames)
+	assert.True(t, p.GetInfoLevels1And2ForUsers)
 }
 
 func TestFleetRouting(t *testing.T) {

@@ -26,11 +26,32 @@ type LiveTarget struct {
 	// Role is the fake role the account has on the server, written into transcripts so that
 	// a fake seeded from them calls as the same kind of caller.
 	Role string
+	// API is the client that makes the calls (--api): "srvsvc" or "netapi".
+	API string
 }
 
-// dialLive connects to a live server: the MS-SRVS client (live_srvsvc.go). Tests set it to a
-// fake; everything else about enum and record (flags, the battery, the output) is here.
-var dialLive func(ctx context.Context, t LiveTarget) (sessionapi.SessionAPI, io.Closer, error)
+// dialer connects to a live server with one client.
+type dialer func(ctx context.Context, t LiveTarget) (sessionapi.SessionAPI, io.Closer, error)
+
+// liveAPIs are the clients --api can pick, by name: live_srvsvc.go registers srvsvc (MS-SRVS
+// over SMB2, every system), live_netapi_windows.go registers netapi (netapi32.dll, Windows).
+var liveAPIs = map[string]dialer{}
+
+// apiNames are the --api values, with why one may be missing from liveAPIs on this system.
+var apiNames = []struct{ name, missing string }{
+	{"srvsvc", "the MS-SRVS client is not built in"},
+	{"netapi", "netapi32 exists only on Windows"},
+}
+
+// dialLive connects to a live server with the client t.API names. Tests set it to a fake;
+// everything else about enum and record (flags, the battery, the output) is here.
+var dialLive dialer = func(ctx context.Context, t LiveTarget) (sessionapi.SessionAPI, io.Closer, error) {
+	d, ok := liveAPIs[t.API]
+	if !ok {
+		return nil, nil, fmt.Errorf("--api %s is not available", t.API)
+	}
+	return d(ctx, t)
+}
 
 // now is the clock the live commands stamp calls with; tests set it to a fake's clock.
 var now = time.Now
@@ -43,7 +64,26 @@ func liveFlags(name, usageLine, about string, stdout io.Writer) (*LiveTarget, *c
 	fs.StringVar(&t.User, "user", "", "the account to log on with (required); the password comes from $SESSIONSIM_PASSWORD")
 	fs.StringVar(&t.Domain, "domain", "", "the account's domain, if any")
 	fs.StringVar(&t.Role, "role", "administrator", "the role --user has on the server (written into the transcript): "+roles())
+	fs.StringVar(&t.API, "api", "srvsvc", "the client that makes the calls: srvsvc (MS-SRVS over SMB2, any system) or netapi\n"+
+		"(netapi32.dll, Windows only; it connects \\\\HOST\\IPC$ as --user first, as net use does; port 445 only)")
 	return t, fs
+}
+
+// checkAPI reports whether --api names a client this build has.
+func (t *LiveTarget) checkAPI(name string, stderr io.Writer) bool {
+	if _, ok := liveAPIs[t.API]; ok {
+		return true
+	}
+	var names []string
+	for _, a := range apiNames {
+		if a.name == t.API {
+			fmt.Fprintf(stderr, "sessionsim %s: --api %s: %s\n", name, t.API, a.missing)
+			return false
+		}
+		names = append(names, a.name)
+	}
+	fmt.Fprintf(stderr, "sessionsim %s: --api: unknown client %q; want %s\n", name, t.API, strings.Join(names, " or "))
+	return false
 }
 
 func (t *LiveTarget) check(name string, stderr io.Writer) bool {
@@ -60,6 +100,9 @@ func (t *LiveTarget) check(name string, stderr io.Writer) bool {
 	}
 	if _, err := fake.ParseRole(t.Role); err != nil {
 		fmt.Fprintf(stderr, "sessionsim %s: --role: %v\n", name, err)
+		return false
+	}
+	if !t.checkAPI(name, stderr) {
 		return false
 	}
 	t.Password, t.PasswordSet = os.LookupEnv("SESSIONSIM_PASSWORD")
@@ -85,7 +128,7 @@ func serverName(server string) string {
 }
 
 func cmdEnum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	t, fs := liveFlags("enum", "--server HOST[:PORT] --user NAME [--level N] [-o table|json|yaml]",
+	t, fs := liveFlags("enum", "--server HOST[:PORT] --user NAME [--api srvsvc|netapi] [--level N] [-o table|json|yaml]",
 		"Enumerates the sessions of a live server (NetSessionEnum, all pages) and prints them.\n"+
 			"-o yaml and -o json print the calls as a transcript, the format of 'sessionsim replay -o yaml'.", stdout)
 	level := fs.Uint("level", 10, "the information level: 0, 1, 2, 10 or 502")
@@ -155,7 +198,7 @@ func parsePrefMaxLen(s string) (uint32, error) {
 }
 
 func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	t, fs := liveFlags("record", "--server HOST[:PORT] --user NAME [--role ROLE] [--profile NAME] [--out FILE]",
+	t, fs := liveFlags("record", "--server HOST[:PORT] --user NAME [--api srvsvc|netapi] [--role ROLE] [--profile NAME] [--out FILE]",
 		"Runs a fixed, read-only battery of calls against a live server (enumerations at every\n"+
 			"level, paging with a small prefmaxlen, filters that match and that miss, invalid levels,\n"+
 			"GetInfo) and writes the transcript in the golden format, with the sessions the server\n"+

@@ -13,7 +13,7 @@ import (
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
 )
 
-func init() { dialLive = dialSrvsvc }
+func init() { liveAPIs["srvsvc"] = dialSrvsvc }
 
 // errNoPassword tells a user who runs the live commands without a terminal what to do.
 var errNoPassword = errors.New("no password: set SESSIONSIM_PASSWORD (to an empty value for none), or run in a terminal to be asked")

@@ -49,7 +49,7 @@ func commands() []command {
 		{"replay", "run a scenario on the fake and print its transcript", cmdReplay},
 		{"scenarios", "list the built-in scenarios, or print one's source", cmdScenarios},
 		{"validate", "check scenario files", cmdValidate},
-		{"enum", "enumerate the sessions of a live server (needs the live client)", cmdEnum},
+		{"enum", "enumerate the sessions of a live server (MS-SRVS over SMB2)", cmdEnum},
 		{"record", "run a fixed battery of calls against a live server and write a transcript", cmdRecord},
 	}
 }
