@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"unicode/utf16"
 
@@ -51,10 +53,32 @@ func powershellArgs(script string) []string {
 		"-EncodedCommand", base64.StdEncoding.EncodeToString(b)}
 }
 
+// powershell returns the path of the native Windows PowerShell. A 32-bit process on 64-bit
+// Windows (a GOARCH=386 test binary) would start the 32-bit one from SysWOW64, whose module
+// set need not include SmbShare; Sysnative is the name under which such a process sees the
+// real System32 (it exists only for WOW64 processes).
+func powershell() (string, error) {
+	if root := os.Getenv("SystemRoot"); root != "" {
+		native := filepath.Join(root, "Sysnative", "WindowsPowerShell", "v1.0", "powershell.exe")
+		if _, err := os.Stat(native); err == nil {
+			return native, nil
+		}
+	}
+	p, err := exec.LookPath("powershell.exe")
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errNoPowerShell, err)
+	}
+	return p, nil
+}
+
 // GetSmbSessions runs Get-SmbSession on this machine (it needs an elevated process) and
 // returns the server's sessions. Each run starts a PowerShell: about a second.
 func GetSmbSessions(ctx context.Context) ([]SmbSession, error) {
-	cmd := exec.CommandContext(ctx, "powershell.exe", powershellArgs(getSmbSessionScript)...)
+	ps, err := powershell()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, ps, powershellArgs(getSmbSessionScript)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
