@@ -267,11 +267,11 @@ func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []se
 		return nil
 	}
 	idleZero := s.profile.IdleAlwaysZero
-	nowNs := now.UnixNano()
+	at := instantOf(now)
 	times := func(e *entry) (t, idle uint32) {
-		t = secondsNs(e.createdNs, nowNs)
+		t = e.created.secondsUntil(at)
 		if !idleZero {
-			idle = secondsNs(e.lastNs, nowNs)
+			idle = e.last.secondsUntil(at)
 		}
 		return t, idle
 	}

@@ -37,10 +37,10 @@ type Server struct {
 // entry is a session plus what its answers need that does not change while it lives.
 type entry struct {
 	Session
-	// createdNs and lastNs are Created and LastActivity in Unix nanoseconds: an enumeration
-	// computes time and idle_time for every entry, and integer arithmetic is what keeps a
-	// large one fast.
-	createdNs, lastNs int64
+	// created and last are Created and LastActivity as Unix seconds and nanoseconds: an
+	// enumeration computes time and idle_time for every entry, and whole-second arithmetic
+	// without a division is what keeps a large one fast.
+	created, last instant
 	cnameOut          string
 	userOut           string
 	flagsOut          sessionapi.Flags
@@ -132,7 +132,7 @@ var levelIndex = map[sessionapi.Level]int{
 
 func (s *Server) newEntry(sess Session) *entry {
 	p := &s.profile
-	e := &entry{Session: sess, createdNs: sess.Created.UnixNano(), lastNs: sess.LastActivity.UnixNano(),
+	e := &entry{Session: sess, created: instantOf(sess.Created), last: instantOf(sess.LastActivity),
 		cnameOut: p.ClientNameOut(sess.ClientName), userOut: sess.UserName, flagsOut: sess.Flags}
 	if p.GuestUserName != "" {
 		e.flagsOut = 0
@@ -205,7 +205,7 @@ func (s *Server) change(what string, id SessionID, f func(*entry) error) error {
 		return fmt.Errorf("fake: %s session %d: %w", what, id, err)
 	}
 	if now.After(e.LastActivity) {
-		e.LastActivity, e.lastNs = now, now.UnixNano()
+		e.LastActivity, e.last = now, instantOf(now)
 	}
 	return nil
 }

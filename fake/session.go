@@ -72,19 +72,31 @@ func (s *Session) validate(now time.Time) error {
 	return nil
 }
 
-// secondsNs returns whole seconds from a to b (Unix nanoseconds) as a DWORD, 0 if b is before a.
-func secondsNs(a, b int64) uint32 {
-	if b <= a {
-		return 0
+// instant is a time as Unix seconds and the nanoseconds past them.
+type instant struct {
+	sec  int64
+	nsec int64
+}
+
+func instantOf(t time.Time) instant { return instant{sec: t.Unix(), nsec: int64(t.Nanosecond())} }
+
+// secondsUntil returns the whole seconds from i to b as a DWORD, 0 if b is before i.
+func (i instant) secondsUntil(b instant) uint32 {
+	s := b.sec - i.sec
+	if b.nsec < i.nsec {
+		s-- // a second has not passed in full
 	}
-	s := (b - a) / int64(time.Second)
-	if s > 0xFFFFFFFF {
+	switch {
+	case s <= 0:
+		return 0
+	case s > 0xFFFFFFFF:
 		return 0xFFFFFFFF
 	}
 	return uint32(s)
 }
 
-// The times a session may carry: what time.Time.UnixNano represents.
+// The times a session may carry. Nothing in the arithmetic needs the bound any more, but a
+// session from before 1678 or after 2262 is a mistake in a test, not a server's state.
 var (
 	earliest = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)
 	latest   = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
