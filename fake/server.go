@@ -41,10 +41,10 @@ type entry struct {
 	// enumeration computes time and idle_time for every entry, and whole-second arithmetic
 	// without a division is what keeps a large one fast.
 	created, last instant
-	cnameOut          string
-	userOut           string
-	flagsOut          sessionapi.Flags
-	sizes             [5]int // bytes at levels 0, 1, 2, 10, 502 (see levelIndex)
+	cnameOut      string
+	userOut       string
+	flagsOut      sessionapi.Flags
+	sizes         [5]int // bytes at levels 0, 1, 2, 10, 502 (see levelIndex)
 }
 
 // Option configures a Server.
