@@ -119,19 +119,20 @@ func ParseStatus(text string) (Status, error) {
 	return 0, fmt.Errorf("unknown status %q: want a number or one of %s", text, strings.Join(names, ", "))
 }
 
-// StatusOf extracts the status carried by err: a Status or a syscall.Errno anywhere in its
-// chain. nil gives NERR_Success. ok is false when err carries neither (a transport error, a
-// cancelled context).
+// StatusOf extracts the status a server answered with: a Status anywhere in err's chain. nil
+// gives NERR_Success. ok is false when err carries none: a transport error, a done context.
+//
+// A syscall.Errno is not taken for a status, because on every system but Windows it is a POSIX
+// errno (a refused connection carries ECONNREFUSED, 111), and even on Windows a socket error
+// is one: counting those as answers would make a broken connection look like a server that
+// spoke. Code that gets a NET_API_STATUS as a syscall.Errno from a Win32 call converts it:
+// sessionapi.Status(errno).
 func StatusOf(err error) (s Status, ok bool) {
 	if err == nil {
 		return NERR_Success, true
 	}
 	if errors.As(err, &s) {
 		return s, true
-	}
-	var errno syscall.Errno
-	if errors.As(err, &errno) && uint64(errno) <= 0xFFFFFFFF {
-		return Status(errno), true
 	}
 	return 0, false
 }

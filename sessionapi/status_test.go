@@ -43,9 +43,12 @@ func TestStatusMatchesErrno(t *testing.T) {
 	assert.NotErrorIs(t, err, syscall.Errno(87))
 	assert.NotErrorIs(t, err, sessionapi.ERROR_MORE_DATA)
 
-	s, ok := sessionapi.StatusOf(fmt.Errorf("wrapped: %w", syscall.Errno(234)))
+	s, ok := sessionapi.StatusOf(fmt.Errorf("wrapped: %w", sessionapi.ERROR_MORE_DATA))
 	require.True(t, ok)
 	assert.Equal(t, sessionapi.ERROR_MORE_DATA, s)
+	// An errno is a transport's, not a server's answer: ECONNREFUSED on Linux is 111.
+	_, ok = sessionapi.StatusOf(fmt.Errorf("dial tcp: %w", syscall.Errno(111)))
+	assert.False(t, ok, "a syscall.Errno is not a status")
 	s, ok = sessionapi.StatusOf(nil)
 	assert.True(t, ok)
 	assert.Equal(t, sessionapi.NERR_Success, s)
