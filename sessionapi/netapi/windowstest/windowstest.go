@@ -2,7 +2,6 @@ package windowstest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -108,7 +107,7 @@ func newHarness(env *sambaenv.Env, via Via, list func(context.Context) ([]SmbSes
 // roleAPI is a caller of one role, with what it holds open.
 type roleAPI interface {
 	sessionapi.SessionAPI
-	close()
+	Close() error
 }
 
 type harness struct {
@@ -182,9 +181,9 @@ func (h *harness) netapiCaller(r fake.Role, user string) (roleAPI, error) {
 }
 
 func (h *harness) srvsvcCaller(ctx context.Context, r fake.Role, user string) (roleAPI, error) {
-	a := &srvsvcAPI{cfg: h.env.Config(user, srvsvcRoleAddr(h.block, r))}
+	a := srvsvc.NewRedialer(h.env.Config(user, srvsvcRoleAddr(h.block, r)))
 	// Connect now: the caller's connection is a session the suite must see in Sessions.
-	if _, err := a.client(ctx); err != nil {
+	if err := a.Connect(ctx); err != nil {
 		return nil, unsupportedAnonymous(r, fmt.Errorf("windowstest: logging on as %v (%q): %w", r, user, err))
 	}
 	return a, nil
@@ -259,7 +258,7 @@ func (h *harness) Close(ctx context.Context) error {
 		_ = s.sess.Close(ctx) // the server may have ended it already (NetSessionDel)
 	}
 	for _, a := range apis {
-		a.close()
+		_ = a.Close()
 	}
 	addrs := map[string]bool{}
 	for _, s := range seeds {
@@ -323,86 +322,4 @@ func (a *netapiAPI) NetSessionDel(ctx context.Context, serverName, client, user 
 	return a.api.NetSessionDel(ctx, a.serverName(serverName), client, user)
 }
 
-func (a *netapiAPI) close() { _ = a.cancel() }
-
-// srvsvcAPI is a caller's srvsvc client that logs on again after its connection broke (a
-// NetSessionDel may end it). A call that fails without a status drops the connection; it is
-// not retried, since the server may have acted on it.
-type srvsvcAPI struct {
-	cfg srvsvc.Config
-
-	mu sync.Mutex
-	c  *srvsvc.Client
-}
-
-func (a *srvsvcAPI) client(ctx context.Context) (*srvsvc.Client, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.c == nil {
-		c, err := srvsvc.Dial(ctx, a.cfg)
-		if err != nil {
-			return nil, err
-		}
-		a.c = c
-	}
-	return a.c, nil
-}
-
-// done drops the connection after an error that carries no status (a transport failure).
-func (a *srvsvcAPI) done(c *srvsvc.Client, err error) {
-	if err == nil {
-		return
-	}
-	if _, ok := sessionapi.StatusOf(err); ok {
-		return
-	}
-	a.mu.Lock()
-	if a.c == c {
-		a.c = nil
-	}
-	a.mu.Unlock()
-	_ = c.Close()
-}
-
-func (a *srvsvcAPI) close() {
-	a.mu.Lock()
-	c := a.c
-	a.c = nil
-	a.mu.Unlock()
-	if c != nil {
-		_ = c.Close()
-	}
-}
-
-func (a *srvsvcAPI) NetSessionEnum(ctx context.Context, serverName, client, user string, level sessionapi.Level,
-	prefMaxLen uint32, resume *uint32) (sessionapi.EnumResult, error) {
-	c, err := a.client(ctx)
-	if err != nil {
-		return sessionapi.EnumResult{Level: level}, err
-	}
-	res, err := c.NetSessionEnum(ctx, serverName, client, user, level, prefMaxLen, resume)
-	a.done(c, err)
-	return res, err
-}
-
-func (a *srvsvcAPI) NetSessionGetInfo(ctx context.Context, serverName, client, user string, level sessionapi.Level) (sessionapi.Info, error) {
-	c, err := a.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	info, err := c.NetSessionGetInfo(ctx, serverName, client, user, level)
-	if !errors.Is(err, srvsvc.ErrNoSession) {
-		a.done(c, err)
-	}
-	return info, err
-}
-
-func (a *srvsvcAPI) NetSessionDel(ctx context.Context, serverName, client, user string) error {
-	c, err := a.client(ctx)
-	if err != nil {
-		return err
-	}
-	err = c.NetSessionDel(ctx, serverName, client, user)
-	a.done(c, err)
-	return err
-}
+func (a *netapiAPI) Close() error { return a.cancel() }

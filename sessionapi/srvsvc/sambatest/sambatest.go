@@ -51,7 +51,7 @@ func newHarness(env *sambaenv.Env) conformance.NewHarness {
 			return nil, fmt.Errorf("sambatest: smbstatus not found (package samba): %w", err)
 		}
 		b := blocks.Add(1)%250 + 1
-		return &harness{env: env, block: int(b), apis: map[fake.Role]*roleAPI{}}, nil
+		return &harness{env: env, block: int(b), apis: map[fake.Role]*srvsvc.Redialer{}}, nil
 	}
 }
 
@@ -60,7 +60,7 @@ type harness struct {
 	block int
 
 	mu    sync.Mutex
-	apis  map[fake.Role]*roleAPI
+	apis  map[fake.Role]*srvsvc.Redialer
 	seeds []*seed
 }
 
@@ -107,9 +107,9 @@ func (h *harness) API(ctx context.Context, r fake.Role) (sessionapi.SessionAPI, 
 	if err != nil {
 		return nil, err
 	}
-	a := &roleAPI{cfg: h.env.Config(user, h.roleAddr(r))}
+	a := srvsvc.NewRedialer(h.env.Config(user, h.roleAddr(r)))
 	// Connect now: the caller's connection is a session the suite must see in Sessions.
-	if _, err := a.client(ctx); err != nil {
+	if err := a.Connect(ctx); err != nil {
 		return nil, fmt.Errorf("sambatest: logging on as %v (%q): %w", r, user, err)
 	}
 	h.apis[r] = a
@@ -175,14 +175,14 @@ func (h *harness) Sessions(ctx context.Context) ([]conformance.Observed, error) 
 func (h *harness) Close(ctx context.Context) error {
 	h.mu.Lock()
 	seeds, apis := h.seeds, h.apis
-	h.seeds, h.apis = nil, map[fake.Role]*roleAPI{}
+	h.seeds, h.apis = nil, map[fake.Role]*srvsvc.Redialer{}
 	h.mu.Unlock()
 	var errs []error
 	for _, s := range seeds {
 		_ = s.sess.Close(ctx) // the server may have ended it already (NetSessionDel)
 	}
 	for _, a := range apis {
-		a.close()
+		_ = a.Close()
 	}
 	addrs := map[string]bool{}
 	for _, s := range seeds {
@@ -214,89 +214,4 @@ func (h *harness) Close(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// roleAPI is a caller's srvsvc client that logs on again after its connection broke (the
-// server ends it on a NetSessionDel that matches the caller's own session, S16). A call that
-// fails without a status drops the connection; it is not retried, since the server may have
-// acted on it.
-type roleAPI struct {
-	cfg srvsvc.Config
-
-	mu sync.Mutex
-	c  *srvsvc.Client
-}
-
-var _ sessionapi.SessionAPI = (*roleAPI)(nil)
-
-func (a *roleAPI) client(ctx context.Context) (*srvsvc.Client, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.c == nil {
-		c, err := srvsvc.Dial(ctx, a.cfg)
-		if err != nil {
-			return nil, err
-		}
-		a.c = c
-	}
-	return a.c, nil
-}
-
-// done drops the connection after an error that carries no status (a transport failure).
-func (a *roleAPI) done(c *srvsvc.Client, err error) {
-	if err == nil {
-		return
-	}
-	if _, ok := sessionapi.StatusOf(err); ok {
-		return
-	}
-	a.mu.Lock()
-	if a.c == c {
-		a.c = nil
-	}
-	a.mu.Unlock()
-	_ = c.Close()
-}
-
-func (a *roleAPI) close() {
-	a.mu.Lock()
-	c := a.c
-	a.c = nil
-	a.mu.Unlock()
-	if c != nil {
-		_ = c.Close()
-	}
-}
-
-func (a *roleAPI) NetSessionEnum(ctx context.Context, serverName, client, user string, level sessionapi.Level,
-	prefMaxLen uint32, resume *uint32) (sessionapi.EnumResult, error) {
-	c, err := a.client(ctx)
-	if err != nil {
-		return sessionapi.EnumResult{Level: level}, err
-	}
-	res, err := c.NetSessionEnum(ctx, serverName, client, user, level, prefMaxLen, resume)
-	a.done(c, err)
-	return res, err
-}
-
-func (a *roleAPI) NetSessionGetInfo(ctx context.Context, serverName, client, user string, level sessionapi.Level) (sessionapi.Info, error) {
-	c, err := a.client(ctx)
-	if err != nil {
-		return nil, err
-	}
-	info, err := c.NetSessionGetInfo(ctx, serverName, client, user, level)
-	if !errors.Is(err, srvsvc.ErrNoSession) {
-		a.done(c, err)
-	}
-	return info, err
-}
-
-func (a *roleAPI) NetSessionDel(ctx context.Context, serverName, client, user string) error {
-	c, err := a.client(ctx)
-	if err != nil {
-		return err
-	}
-	err = c.NetSessionDel(ctx, serverName, client, user)
-	a.done(c, err)
-	return err
 }
