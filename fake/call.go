@@ -2,8 +2,6 @@ package fake
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sessionsim/sessionsim/sessionapi"
@@ -80,32 +78,12 @@ func (l *callLog) copies() []Call {
 // String renders the call like a Go test failure would: "NetSessionEnum(level=10,
 // prefmaxlen=64) = ERROR_MORE_DATA, read=1, total=3".
 func (c Call) String() string {
-	var args []string
-	if c.ServerName != "" {
-		args = append(args, "server="+quote(c.ServerName))
+	resume := c.ResumeIn
+	if resume == nil && c.hasResumeIn {
+		resume = &c.resumeIn
 	}
-	if c.UncClientName != "" {
-		args = append(args, "client="+quote(c.UncClientName))
-	}
-	if c.UserName != "" {
-		args = append(args, "user="+quote(c.UserName))
-	}
-	if c.Op != OpDel {
-		args = append(args, fmt.Sprintf("level=%d", uint32(c.Level)))
-	}
-	if c.Op == OpEnum {
-		if c.PrefMaxLen == sessionapi.MaxPreferredLength {
-			args = append(args, "prefmaxlen=MAX_PREFERRED_LENGTH")
-		} else {
-			args = append(args, fmt.Sprintf("prefmaxlen=%d", c.PrefMaxLen))
-		}
-		if c.ResumeIn != nil {
-			args = append(args, fmt.Sprintf("resume=%d", *c.ResumeIn))
-		} else if c.hasResumeIn {
-			args = append(args, fmt.Sprintf("resume=%d", c.resumeIn))
-		}
-	}
-	out := fmt.Sprintf("%s(%s) = %s", c.Op, strings.Join(args, ", "), c.Status.String())
+	out := sessionapi.FormatCall(c.Op.String(), c.ServerName, c.UncClientName, c.UserName, c.Level, c.PrefMaxLen, resume) +
+		" = " + c.Status.String()
 	switch c.Op {
 	case OpEnum:
 		out += fmt.Sprintf(", read=%d, total=%d", c.EntriesRead, c.TotalEntries)
@@ -128,14 +106,4 @@ func (c *Call) setResume(p *uint32, in bool) {
 	} else {
 		c.resumeOut, c.hasResumeOut = *p, true
 	}
-}
-
-// quote puts a name in double quotes like %q, but leaves backslashes alone: `"\\\\WS1"` is
-// unreadable where `"\\WS1"` is what the caller passed.
-func quote(s string) string {
-	q := strconv.Quote(s)
-	if strings.ContainsAny(s, "\"\x00") || strings.Contains(strings.ReplaceAll(q, `\\`, ""), `\`) {
-		return q // something else needed escaping: keep Go's form
-	}
-	return `"` + s + `"`
 }

@@ -107,6 +107,6 @@ func ExampleRecordBattery() {
 	}
 	// Output:
 	// 2 sessions observed, 28 calls
-	// NetSessionEnum(server=\\FILESRV01, level=502, prefmaxlen=MAX_PREFERRED_LENGTH) = NERR_Success, read=2, total=2
-	// NetSessionEnum(server=\\FILESRV01, level=0, prefmaxlen=MAX_PREFERRED_LENGTH) = NERR_Success, read=2, total=2
+	// NetSessionEnum(server="\\FILESRV01", level=502, prefmaxlen=MAX_PREFERRED_LENGTH) = NERR_Success, read=2, total=2
+	// NetSessionEnum(server="\\FILESRV01", level=0, prefmaxlen=MAX_PREFERRED_LENGTH) = NERR_Success, read=2, total=2
 }

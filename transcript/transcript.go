@@ -2,7 +2,6 @@ package transcript
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -92,7 +91,8 @@ func (c *Call) String() string {
 	if c.IsEvent() {
 		return "event: " + c.Event
 	}
-	out := c.Op + "(" + strings.Join(c.argList(), ", ") + ") = " + c.Outcome()
+	out := sessionapi.FormatCall(c.Op, c.ServerName, c.UncClientName, c.UserName, c.Level, c.PrefMaxLen, c.ResumeIn) +
+		" = " + c.Outcome()
 	switch c.Op {
 	case OpEnum:
 		out += fmt.Sprintf(", read=%d, total=%d", len(c.Entries), c.TotalEntries)
@@ -111,47 +111,8 @@ func (c *Call) Outcome() string {
 	return c.Status.String()
 }
 
-func (c *Call) argList() []string {
-	var args []string
-	if c.ServerName != "" {
-		args = append(args, "server="+quote(c.ServerName))
-	}
-	if c.UncClientName != "" {
-		args = append(args, "client="+quote(c.UncClientName))
-	}
-	if c.UserName != "" {
-		args = append(args, "user="+quote(c.UserName))
-	}
-	if c.Op != OpDel {
-		args = append(args, fmt.Sprintf("level=%d", uint32(c.Level)))
-	}
-	if c.Op == OpEnum {
-		args = append(args, "prefmaxlen="+PrefMaxLenString(c.PrefMaxLen))
-		if c.ResumeIn != nil {
-			args = append(args, fmt.Sprintf("resume=%d", *c.ResumeIn))
-		}
-	}
-	return args
-}
-
-// quote writes a name as is when that is unambiguous (backslashes stay single, as people
-// write `\\ws01`), else as a Go string.
-func quote(s string) string {
-	for _, r := range s {
-		if r <= ' ' || r == '"' || r == ',' || r == '(' || r == ')' || r == '=' || r > '~' {
-			return strconv.Quote(s)
-		}
-	}
-	return s
-}
-
 // PrefMaxLenString writes MAX_PREFERRED_LENGTH by name, other values as numbers.
-func PrefMaxLenString(n uint32) string {
-	if n == sessionapi.MaxPreferredLength {
-		return "MAX_PREFERRED_LENGTH"
-	}
-	return fmt.Sprint(n)
-}
+func PrefMaxLenString(n uint32) string { return sessionapi.PrefMaxLenString(n) }
 
 // Entry is one SESSION_INFO_n entry held in its widest form, with the members its level
 // carries (sessionapi.Widen): only those are written and compared.

@@ -270,7 +270,9 @@ func TestCallString(t *testing.T) {
 	h := uint32(3)
 	c := transcript.Call{Op: transcript.OpEnum, UncClientName: `\\ws 1`, UserName: "bob", Level: 10, PrefMaxLen: 64, ResumeIn: &h, ResumeOut: &h,
 		Status: sessionapi.ERROR_MORE_DATA, TotalEntries: 9}
-	assert.Equal(t, `NetSessionEnum(client="\\\\ws 1", user=bob, level=10, prefmaxlen=64, resume=3) = ERROR_MORE_DATA, read=0, total=9, resume=3`, c.String())
+	assert.Equal(t, `NetSessionEnum(client="\\ws 1", user="bob", level=10, prefmaxlen=64, resume=3) = ERROR_MORE_DATA, read=0, total=9, resume=3`, c.String())
 	d := transcript.Call{Op: transcript.OpDel, UncClientName: `\\ws01`, Err: "boom"}
-	assert.Equal(t, `NetSessionDel(client=\\ws01) = error: boom`, d.String())
+	assert.Equal(t, `NetSessionDel(client="\\ws01") = error: boom`, d.String())
+	e := transcript.Call{Op: transcript.OpDel, UserName: `a"b`, Err: "x"}
+	assert.Equal(t, `NetSessionDel(user="a\"b") = error: x`, e.String(), "a name that needs escaping gets Go's quoting")
 }
