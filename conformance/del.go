@@ -10,14 +10,6 @@ import (
 func delSubtests() []subtest {
 	var ts []subtest
 	add := func(name string, run func(*env)) { ts = append(ts, subtest{name: name, run: run}) }
-	none := func(*env, []Observed) string { return "" }
-	fixed := func(s string) func(*env, []Observed) string { return func(*env, []Observed) string { return s } }
-	clientOf := func(i int) func(*env, []Observed) string {
-		return func(_ *env, obs []Observed) string { return `\\` + obs[i].ClientName }
-	}
-	userOf := func(i int) func(*env, []Observed) string {
-		return func(_ *env, obs []Observed) string { return obs[i].UserName }
-	}
 
 	// What is deleted (spec rules 57-61; S14-S17), as a caller who may delete.
 	del := func(name string, seeds []SeedSession, client, user func(e *env, obs []Observed) string) {

@@ -167,14 +167,6 @@ func enumSubtests() []subtest {
 			e.enumMaxCheck(r, api, enumArgs{client: client(e, obs), user: user(e, obs), level: l, prefMaxLen: maxLen}, handle(0))
 		})
 	}
-	none := func(*env, []Observed) string { return "" }
-	clientOf := func(i int) func(*env, []Observed) string {
-		return func(_ *env, obs []Observed) string { return `\\` + obs[i].ClientName }
-	}
-	userOf := func(i int) func(*env, []Observed) string {
-		return func(_ *env, obs []Observed) string { return obs[i].UserName }
-	}
-	fixed := func(s string) func(*env, []Observed) string { return func(*env, []Observed) string { return s } }
 	filter("Client/Match", clientOf(seedC2Bob), none)
 	filter("Client/CaseInsensitive", func(_ *env, obs []Observed) string { return `\\` + swapCase(obs[seedC2Bob].ClientName) }, none)
 	filter("Client/NoPrefix", func(_ *env, obs []Observed) string { return obs[seedC2Bob].ClientName }, none)

@@ -245,3 +245,23 @@ func find(obs []Observed, pred func(Observed) bool) []Observed {
 	}
 	return out
 }
+
+// nameOf picks a name argument for a call from the observed seeds; the helpers below make the
+// usual ones, so that subtest tables read as "client of seed 1, no user".
+type nameOf func(*env, []Observed) string
+
+// none passes no name (NULL).
+func none(*env, []Observed) string { return "" }
+
+// fixed passes s whatever was seeded.
+func fixed(s string) nameOf { return func(*env, []Observed) string { return s } }
+
+// clientOf passes seed i's client as a UNC name, `\\` and all.
+func clientOf(i int) nameOf {
+	return func(_ *env, obs []Observed) string { return `\\` + obs[i].ClientName }
+}
+
+// userOf passes seed i's user name.
+func userOf(i int) nameOf {
+	return func(_ *env, obs []Observed) string { return obs[i].UserName }
+}

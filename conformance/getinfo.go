@@ -63,14 +63,6 @@ func getInfoSubtests() []subtest {
 			check(e, r, api, client(e, obs), user(e, obs), l)
 		})
 	}
-	none := func(*env, []Observed) string { return "" }
-	fixed := func(s string) func(*env, []Observed) string { return func(*env, []Observed) string { return s } }
-	clientOf := func(i int) func(*env, []Observed) string {
-		return func(_ *env, obs []Observed) string { return `\\` + obs[i].ClientName }
-	}
-	userOf := func(i int) func(*env, []Observed) string {
-		return func(_ *env, obs []Observed) string { return obs[i].UserName }
-	}
 	names("MissingClient", none, userOf(seedC2Bob))
 	names("MissingUser", clientOf(seedC2Bob), none)
 	names("MissingBoth", none, none)
