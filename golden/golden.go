@@ -2,10 +2,12 @@ package golden
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/sessionsim/sessionsim/scenarios"
 	"github.com/sessionsim/sessionsim/transcript"
 )
 
@@ -33,4 +35,29 @@ func Check(t testing.TB, path string, got []byte, update bool) {
 	if d := transcript.Diff(path, string(want), "got", string(got)); d != "" {
 		t.Errorf("transcript differs from %s (-want +got):\n%s\n%s", path, d, UpdateHint)
 	}
+}
+
+// ReplayDiff seeds a fake from tr's observed sessions, makes tr's calls again on it
+// (scenarios.ReplayTranscript) and returns the unified diff of tr against the replay: "" when
+// the fake answers alike. name labels tr's side of the diff. With ignoreTimes the clock
+// readings are left out on both sides, as live recordings need: a live clock ticks between the
+// observation and each call.
+func ReplayDiff(ctx context.Context, tr *transcript.Transcript, name string, ignoreTimes bool) (string, error) {
+	got, err := scenarios.ReplayTranscript(ctx, tr)
+	if err != nil {
+		return "", err
+	}
+	want := tr
+	if ignoreTimes {
+		want, got = tr.WithoutTimes(), got.WithoutTimes()
+	}
+	a, err := want.YAML()
+	if err != nil {
+		return "", err
+	}
+	b, err := got.YAML()
+	if err != nil {
+		return "", err
+	}
+	return transcript.Diff(name, string(a), "fake", string(b)), nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionsim/sessionsim/golden"
@@ -112,14 +113,9 @@ func TestSeededReplayOfGoldens(t *testing.T) {
 		}
 		tried++
 		t.Run(name, func(t *testing.T) {
-			orig := replay(t, name).Transcript
-			again, err := scenarios.ReplayTranscript(context.Background(), orig)
+			d, err := golden.ReplayDiff(context.Background(), replay(t, name).Transcript, "scenario replay", false)
 			require.NoError(t, err)
-			a, err := orig.YAML()
-			require.NoError(t, err)
-			b, err := again.YAML()
-			require.NoError(t, err)
-			if d := transcript.Diff("scenario replay", string(a), "seeded replay", string(b)); d != "" {
+			if d != "" {
 				t.Errorf("a fake seeded from the transcript answers differently:\n%s", d)
 			}
 		})
@@ -154,13 +150,9 @@ func TestReplayHandMadeRecording(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, transcript.SourceRecording, rec.Source)
 			require.NotEmpty(t, rec.Servers[0].Sessions, "a recording must carry the observed sessions")
-			got, err := scenarios.ReplayTranscript(context.Background(), rec)
+			d, err := golden.ReplayDiff(context.Background(), rec, f, false)
 			require.NoError(t, err)
-			want, err := rec.YAML()
-			require.NoError(t, err)
-			have, err := got.YAML()
-			require.NoError(t, err)
-			if d := transcript.Diff(f, string(want), "fake", string(have)); d != "" {
+			if d != "" {
 				t.Errorf("the fake seeded from %s answers differently (-recorded +fake):\n%s", f, d)
 			}
 		})
@@ -185,15 +177,30 @@ func TestReplayRecordings(t *testing.T) {
 			rec, err := transcript.Parse(data)
 			require.NoError(t, err)
 			require.Equal(t, transcript.SourceRecording, rec.Source, "%s is not a recording", f)
-			got, err := scenarios.ReplayTranscript(context.Background(), rec)
+			d, err := golden.ReplayDiff(context.Background(), rec, f, true)
 			require.NoError(t, err)
-			want, err := rec.WithoutTimes().YAML()
-			require.NoError(t, err)
-			have, err := got.WithoutTimes().YAML()
-			require.NoError(t, err)
-			if d := transcript.Diff(f, string(want), "fake", string(have)); d != "" {
+			if d != "" {
 				t.Errorf("the fake seeded from %s answers differently (-recorded +fake, times left out):\n%s", f, d)
 			}
 		})
 	}
+}
+
+// TestReplayDiffSeesADifference: the tests above trust ReplayDiff's "" to mean the fake agreed,
+// so a transcript whose recorded answer was changed must come back with that change in a diff.
+func TestReplayDiffSeesADifference(t *testing.T) {
+	rec := replay(t, "guest-sessions").Transcript
+	d, err := golden.ReplayDiff(context.Background(), rec, "original", false)
+	require.NoError(t, err)
+	require.Empty(t, d, "the scenario's own transcript replays alike")
+	for i := range rec.Calls {
+		if !rec.Calls[i].IsEvent() {
+			rec.Calls[i].TotalEntries += 7
+			break
+		}
+	}
+	d, err = golden.ReplayDiff(context.Background(), rec, "tampered", true)
+	require.NoError(t, err)
+	assert.Contains(t, d, "-    totalentries: 10")
+	assert.Contains(t, d, "+    totalentries: 3")
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionsim/sessionsim/golden"
 	"github.com/sessionsim/sessionsim/internal/sambaenv"
-	"github.com/sessionsim/sessionsim/scenarios"
 	"github.com/sessionsim/sessionsim/transcript"
 )
 
@@ -112,13 +112,9 @@ func TestLiveRecordReplaysOnTheFake(t *testing.T) {
 				require.Len(t, rec.Servers[0].Sessions, len(seeds)+1, "the recording carries the observed sessions: the seeds and the recorder's own")
 			}
 
-			replayed, err := scenarios.ReplayTranscript(ctx, rec)
+			d, err := golden.ReplayDiff(ctx, rec, "live Samba", true)
 			require.NoError(t, err)
-			want, err := rec.WithoutTimes().YAML()
-			require.NoError(t, err)
-			got, err := replayed.WithoutTimes().YAML()
-			require.NoError(t, err)
-			if d := transcript.Diff("live Samba", string(want), "fake (samba profile)", string(got)); d != "" {
+			if d != "" {
 				t.Errorf("the fake seeded from the live recording answers differently (-live +fake, times left out):\n%s", d)
 			}
 			if *updateRecordings {
