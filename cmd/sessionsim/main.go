@@ -51,6 +51,7 @@ func commands() []command {
 		{"validate", "check scenario files", cmdValidate},
 		{"enum", "enumerate the sessions of a live server (MS-SRVS over SMB2)", cmdEnum},
 		{"record", "run a fixed battery of calls against a live server and write a transcript", cmdRecord},
+		{"serve", "serve a scenario's fake servers over SMB2 (\\PIPE\\srvsvc) for any client", cmdServe},
 	}
 }
 

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/sessionsim/sessionsim/internal/ndr"
 	"github.com/sessionsim/sessionsim/sessionapi"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/ndr"
 )
 
 // optional turns "" into a NULL pointer (spec rule 3: a zero-length name means "not

@@ -12,9 +12,9 @@ import (
 
 	"github.com/cloudsoda/go-smb2"
 
+	"github.com/sessionsim/sessionsim/internal/dcerpc"
 	"github.com/sessionsim/sessionsim/internal/smbconn"
 	"github.com/sessionsim/sessionsim/sessionapi"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/dcerpc"
 )
 
 // Interface is srvsvc's DCE/RPC interface: 4b324fc8-1670-01d3-1278-5a47bf6ee188 version 3.0.

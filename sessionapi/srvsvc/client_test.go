@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionsim/sessionsim/internal/ndr"
+	"github.com/sessionsim/sessionsim/internal/rpctest"
 	"github.com/sessionsim/sessionsim/sessionapi"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/ndr"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/rpctest"
 )
 
 // fakeServer is a srvsvc server over rpctest: it records the decoded requests and answers from

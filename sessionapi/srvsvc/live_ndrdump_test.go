@@ -10,10 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionsim/sessionsim/internal/ndr"
 	"github.com/sessionsim/sessionsim/internal/sambaenv"
 	"github.com/sessionsim/sessionsim/sessionapi"
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/ndr"
 )
 
 // TestLiveResponsesAgreeWithNdrdump sends our requests to the live Samba, then reads Samba's

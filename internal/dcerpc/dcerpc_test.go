@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sessionsim/sessionsim/internal/dcerpc"
+	"github.com/sessionsim/sessionsim/internal/rpctest"
 	"github.com/sessionsim/sessionsim/sessionapi"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/dcerpc"
-	"github.com/sessionsim/sessionsim/sessionapi/srvsvc/internal/rpctest"
 )
 
 var srvsvcIface = dcerpc.SyntaxID{UUID: dcerpc.MustParseUUID("4b324fc8-1670-01d3-1278-5a47bf6ee188"), Major: 3}
