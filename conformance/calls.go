@@ -125,7 +125,7 @@ func (e *env) checkEnum(c *enumCall, w enumWant) bool {
 	if w.read >= 0 && len(c.res.Entries) != w.read {
 		e.errorf("%s; want read=%d", c, w.read)
 	}
-	if w.total >= 0 && int(c.res.TotalEntries) != w.total {
+	if w.total >= 0 && int64(c.res.TotalEntries) != int64(w.total) {
 		e.errorf("%s; want total=%d", c, w.total)
 	}
 	switch {
@@ -162,6 +162,10 @@ func (e *env) checkHandle(c *enumCall, want handleWant, value uint32) {
 	case handleValue:
 		if *out != value {
 			e.errorf("%s: resume handle %d after the call; want %d", c, *out, value)
+		}
+	case handleNonZero:
+		if *out == 0 {
+			e.errorf("%s: resume handle 0 after the call; want non-zero (W6: Windows leaves a value of its own after NERR_Success, 18 in capture A; profile %q has ZeroResumeAfterSuccess=false)", c, e.p.Name)
 		}
 	}
 }

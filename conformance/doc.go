@@ -29,7 +29,13 @@
 // profile the harness claims (which levels exist, who may call, the order of the checks, how
 // prefmaxlen, the resume handle and totalentries behave, what NetSessionDel does with no match
 // or no names) and the sessions the harness observed with Sessions. That model (model.go) is
-// the spec's rules §4-§8 and Samba's §13 written as code; it does not call the fake.
+// the rules of BEHAVIOUR.md (§4-§8, Samba's §13, Windows' §14) written as code; it does not
+// call the fake.
+//
+// The sessions include the callers' own: a real server lists the caller's connection (S7,
+// and W1 on Windows), and so does a fake with Profile.ListCallerSession. A harness reports
+// them from Sessions with Observed.Seeded false (FakeHarness does), and the suite expects them
+// like any other session.
 //
 // Beside the rules, every call is made a second time on a reference fake with the same profile,
 // seeded from the harness's observations, and the two answers must agree: the same status, the
@@ -46,8 +52,10 @@
 //     subtests qualify by one user whose sessions' entries are all one size where client
 //     names are, so that pages compare exactly.
 //   - Resume handle values. Each server issues its own; the suite checks the rules (non-zero
-//     and advancing on ERROR_MORE_DATA, 0 when done, S11's values on Samba) and lets the
-//     harness and the reference each follow their own handle.
+//     and advancing on ERROR_MORE_DATA; after NERR_Success non-zero on Windows, as real
+//     captures show (W6), 0 where the profile has ZeroResumeAfterSuccess, S11's values on
+//     Samba; and a call with the handle a complete answer left gets NERR_Success and nothing,
+//     rule 27) and lets the harness and the reference each follow their own handle.
 //   - Time fields. sesi*_time and sesi*_idle_time move with each server's clock and cannot
 //     agree with a reference. The suite checks them against rules instead: idle_time is 0
 //     where the profile says so (S5), otherwise no more than time plus one second of rounding
@@ -65,13 +73,19 @@
 //
 // # What the subtests cover
 //
+// [RulesOf] says which rules of BEHAVIOUR.md each subtest checks, and [Rules] is the fidelity
+// table of the README (FidelityTable renders it; a test fails when the README is stale and
+// says how to regenerate it: go test ./conformance -run TestFidelityTable -update).
+//
 // By spec rule: 3-5 (empty names, the `\\` rule, 1,024-unit names), 10-11 (levels), 12-16
 // (qualifiers, misses; Q3 by profile.BothFiltersMiss), 17-23 (prefmaxlen packing, no partial
 // entries, ERROR_MORE_DATA with entries, totalentries; Q5 by Arch and TooSmall), 24-32 (resume
-// handle: 0 and NULL, advance, at and past the end, NULL cannot continue; Q4), 33-37 (access per
-// role and level), 38-48 (fields per level, num_opens, flags, times), 51-56 (NetSessionGetInfo),
-// 57-63 (NetSessionDel), and Samba's S1-S11 and S13-S17. Not covered: servername (rules 1-2:
+// handle: 0 and NULL, advance, at and past the end, NULL cannot continue, the handle after
+// success; Q4, W6), 33-37 (access per role and level), 38-48 (fields per level, num_opens,
+// flags, times), 51-56 (NetSessionGetInfo), 57-63 (NetSessionDel), Samba's S1-S11 and
+// S13-S17, and the callers' own sessions (W1, S7). Not covered: servername (rules 1-2:
 // the suite cannot know a real server's other names), S12 (a wire-level fault the portable API
-// cannot send), and lists that change while a client pages (rule 29: a real server's list
-// cannot be changed between two pages from the suite).
+// cannot send), lists that change while a client pages (rule 29: a real server's list cannot
+// be changed between two pages from the suite; package sessionapi/pager tests a collector
+// against a churning fake), and the wire (W4, W5: golden/windows-wire).
 package conformance

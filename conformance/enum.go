@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -208,6 +209,7 @@ func enumSubtests() []subtest {
 		e.enumMaxCheck(r, api, enumArgs{level: l, prefMaxLen: maxLen}, nil)
 	})
 	add("Enum/Resume/Null/MoreData", nullMoreData)
+	add("Enum/Resume/AfterSuccess", resumeAfterSuccess)
 	resumeAt("Middle", func(int) uint32 { return 1 })
 	resumeAt("AtEnd", func(n int) uint32 { return uint32(n) })
 	resumeAt("PastEnd", func(n int) uint32 { return uint32(n) + 100 })
@@ -262,11 +264,11 @@ func (e *env) checkPageSize(c *enumCall, rest []int) {
 	if !e.p.HonorPrefMaxLen || b == maxLen {
 		return
 	}
-	used := sessionapi.ResultSize(c.res.Entries, e.p.Arch)
-	if used > int(b) && !(e.p.TooSmall == fake.TooSmallOneEntry && len(c.res.Entries) == 1) {
+	used := int64(sessionapi.ResultSize(c.res.Entries, e.p.Arch))
+	if used > int64(b) && !(e.p.TooSmall == fake.TooSmallOneEntry && len(c.res.Entries) == 1) {
 		e.errorf("%s: the entries take %d bytes (%v); want at most prefmaxlen=%d (spec rule 18)", c, used, e.p.Arch, b)
 	}
-	if c.st == sessionapi.ERROR_MORE_DATA && len(c.res.Entries) > 0 && len(rest) > 0 && used+slices.Max(rest) <= int(b) {
+	if c.st == sessionapi.ERROR_MORE_DATA && len(c.res.Entries) > 0 && len(rest) > 0 && used+int64(slices.Max(rest)) <= int64(b) {
 		e.errorf("%s: the entries take %d bytes and every entry left takes at most %d; want as many as fit in prefmaxlen=%d (spec rule 18)",
 			c, used, slices.Max(rest), b)
 	}
@@ -342,6 +344,47 @@ func resumeAdvances(e *env, l sessionapi.Level) {
 	if len(restObs) > 0 {
 		e.errorf("%s: paging to the end never returned %s", a, e.keysText(restObs, l))
 	}
+	// The handle the last page left: a client that made one call more with it must get
+	// nothing more (spec rule 27, W6; S11), or, with a handle of 0, everything again.
+	e.afterCompleteCheck(r, api, a, h)
+}
+
+// afterCompleteCheck makes the call a client would make with the handle h a complete answer
+// left, and holds it to the model. The reference fake is asked with the handle its own
+// complete pass leaves.
+func (e *env) afterCompleteCheck(r fake.Role, api sessionapi.SessionAPI, a enumArgs, h uint32) {
+	rh := e.refCompleteHandle(r, a)
+	c := e.enum(r, api, a, &h, &rh)
+	e.checkEnum(c, e.m.afterComplete(r, a.level, a.client, a.user, *c.args.resume))
+}
+
+// refCompleteHandle pages the reference fake through a from handle 0 to NERR_Success and
+// returns the handle it leaves.
+func (e *env) refCompleteHandle(r fake.Role, a enumArgs) uint32 {
+	var h uint32
+	for range len(e.m.all) + 2 {
+		_, err := e.ref.As(r).NetSessionEnum(e.ctx, "", a.client, a.user, a.level, a.prefMaxLen, &h)
+		if !errors.Is(err, sessionapi.ERROR_MORE_DATA) {
+			return h
+		}
+	}
+	e.fatalf("conformance: internal error: the reference fake still answers ERROR_MORE_DATA after %d pages for %s", len(e.m.all)+2, a)
+	return 0
+}
+
+// resumeAfterSuccess: a complete answer from handle 0 leaves the handle the profile says (0
+// under the old rule, Samba's total, or a Windows server's own non-zero value), and the call
+// made with it gets NERR_Success and nothing (spec rules 24, 27; W6; S11).
+func resumeAfterSuccess(e *env) {
+	l, r, api := e.lister()
+	e.seed(standardSeeds...)
+	e.observe()
+	a := enumArgs{level: l, prefMaxLen: maxLen}
+	c := e.enumMaxCheck(r, api, a, handle(0))
+	if c.st != sessionapi.NERR_Success {
+		return
+	}
+	e.afterCompleteCheck(r, api, a, *c.out)
 }
 
 // prefMaxLenCase makes one call at the lister's level with the budget budget(sizes of every

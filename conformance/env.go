@@ -221,6 +221,9 @@ func (e *env) observe() {
 // newReference is a fake with the harness's profile holding the observed sessions: the
 // differential check asks it the same questions.
 func newReference(p fake.Profile, all []Observed) (*fake.Server, error) {
+	// The callers' own sessions on the server under test are among the observed ones; the
+	// reference's callers must not add sessions of their own.
+	p.ListCallerSession = false
 	srv := fake.New(fake.WithProfile(p))
 	for _, o := range all {
 		s := fake.Session{ClientName: o.ClientName, UserName: o.UserName,

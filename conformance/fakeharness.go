@@ -26,7 +26,11 @@ const SeedAge = 90 * time.Second
 // Client n is the computer "WS" and n in two digits ("WS01"); a seeded session logs on as its
 // SeedUser, the guest one flagged SESS_GUEST, opens its files one by one, and the server's
 // clock then moves on by SeedAge. API(role) is the server's client for that role, which on a
-// fake holds no session of its own.
+// fake holds no session of its own, unless the profile lists callers' sessions
+// (fake.Profile.ListCallerSession, as Windows does, spec W1): then API calls as
+// CallerName(role) from fake.DefaultCallerClient and makes one call at once, so that the
+// caller's session exists before the suite observes the server, and Sessions reports it
+// (Seeded false).
 func FakeHarness(p fake.Profile, opts ...fake.Option) NewHarness {
 	return func(context.Context) (Harness, error) {
 		opts := append([]fake.Option{fake.WithProfile(p)}, opts...)
@@ -47,8 +51,28 @@ func (h *fakeHarness) Server() *fake.Server { return h.srv }
 
 func (h *fakeHarness) Profile() fake.Profile { return h.srv.Profile() }
 
-func (h *fakeHarness) API(_ context.Context, role fake.Role) (sessionapi.SessionAPI, error) {
-	return h.srv.As(role), nil
+func (h *fakeHarness) API(ctx context.Context, role fake.Role) (sessionapi.SessionAPI, error) {
+	if !h.srv.Profile().ListCallerSession {
+		return h.srv.As(role), nil
+	}
+	api := h.srv.AsCaller(fake.Caller{Role: role, Name: CallerName(role)})
+	// The fake connects the caller's session at its first call that reaches the server; any
+	// answer will do (a denied call reached it too).
+	if _, err := api.NetSessionEnum(ctx, "", "", "", sessionapi.Level0, 0, nil); err != nil {
+		if _, ok := sessionapi.StatusOf(err); !ok {
+			return nil, fmt.Errorf("connecting the session of %v: %w", role, err)
+		}
+	}
+	return api, nil
+}
+
+// CallerName is the account the fake harness calls as for role when the profile lists callers'
+// sessions: "sim-" and the role ("sim-administrator"), and no name for the anonymous caller.
+func CallerName(role fake.Role) string {
+	if role == fake.Anonymous {
+		return ""
+	}
+	return "sim-" + role.String()
 }
 
 // FakeClientName is the client computer name the fake harness gives seed client n.

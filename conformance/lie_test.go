@@ -25,9 +25,13 @@ const lieEnv = "SESSIONSIM_CONFORMANCE_LIE"
 // lie is a harness that claims one profile and runs a fake with another: a server that
 // does not behave as it says.
 type lie struct {
-	name    string // "windows/HonorFilters=false"
-	claim   string // the profile claimed
-	mutate  func(*fake.Profile)
+	name   string // "windows/HonorFilters=false"
+	claim  string // the profile claimed
+	mutate func(*fake.Profile)
+	// claimMutate, when set, changes the claimed profile first (the actual one starts from it).
+	claimMutate func(*fake.Profile)
+	// wrap, when set, wraps the harness: a harness that misreports, not a server that lies.
+	wrap    func(Harness) Harness
 	mustErr []string // subtests that must fail
 	mustOK  []string // subtests that must still pass (the lie is caught where it shows, not everywhere)
 }
@@ -66,9 +70,10 @@ var lies = []lie{
 		mustErr: []string{"Enum/PrefMaxLen/TooSmall"},
 		mustOK:  []string{"Enum/Level10/MoreData/ResumeAdvances"}},
 	{name: "windows/Resume=Samba", claim: "windows",
-		mutate:  func(p *fake.Profile) { p.Resume = fake.ResumeSamba },
-		mustErr: []string{"Enum/Level10/AllSessions", "Enum/Resume/Middle"},
-		mustOK:  []string{"Enum/Resume/Null"}},
+		mutate: func(p *fake.Profile) { p.Resume = fake.ResumeSamba },
+		// After a complete answer both leave the session count: only paging tells them apart.
+		mustErr: []string{"Enum/Level10/MoreData/ResumeAdvances", "Enum/NoSeeds", "Enum/PrefMaxLen/TooSmall"},
+		mustOK:  []string{"Enum/Resume/Null", "Enum/Level10/AllSessions"}},
 	{name: "windows/CheckNames=false", claim: "windows",
 		mutate:  func(p *fake.Profile) { p.CheckNames = false },
 		mustErr: []string{"Enum/Filter/Client/NoPrefix", "Enum/Filter/User/TooLong", "Del/TooLong/Client", "GetInfo/NoPrefix"},
@@ -103,6 +108,23 @@ var lies = []lie{
 		mutate:  func(p *fake.Profile) { p.DelStripsPrefix = true },
 		mustErr: []string{"Del/NoPrefix", "Del/PrefixOnlyWithUser"},
 		mustOK:  []string{"Del/ByClient"}},
+	{name: "windows/ZeroResumeAfterSuccess=true", claim: "windows",
+		mutate: func(p *fake.Profile) { p.ZeroResumeAfterSuccess = true },
+		mustErr: []string{"Enum/Level10/AllSessions", "Enum/Resume/AfterSuccess", "Enum/Level10/MoreData/ResumeAdvances",
+			"Enum/Resume/Middle"},
+		// sessionapi.All stops on the status, so a collection sees no difference.
+		mustOK: []string{"Enum/Resume/Null", "Enum/InvalidLevel/3", "Enum/Resume/PastEnd", "Enum/Paging/EachOnce/MaxPrefMaxLen"}},
+	{name: "windows+ZeroResumeAfterSuccess/ZeroResumeAfterSuccess=false", claim: "windows",
+		claimMutate: func(p *fake.Profile) { p.ZeroResumeAfterSuccess = true },
+		mutate:      func(p *fake.Profile) { p.ZeroResumeAfterSuccess = false },
+		mustErr:     []string{"Enum/Level10/AllSessions", "Enum/Resume/AfterSuccess", "Enum/Resume/PastEnd"},
+		mustOK:      []string{"Enum/Resume/Null", "Enum/InvalidLevel/3"}},
+	{name: "windows+ListCallerSession/Sessions hides the callers' sessions", claim: "windows",
+		claimMutate: func(p *fake.Profile) { p.ListCallerSession = true },
+		mutate:      func(*fake.Profile) {},
+		wrap:        func(h Harness) Harness { return hidesOwn{h} },
+		mustErr:     []string{"Enum/Level10/AllSessions", "Enum/NoSeeds", "Del/ByClient"},
+		mustOK:      []string{"Enum/InvalidLevel/3", "Enum/Access/User/Level10", "Enum/Filter/Client/Match"}},
 	{name: "samba/AccessFirst=false", claim: "samba",
 		mutate:  func(p *fake.Profile) { p.AccessFirst = false },
 		mustErr: []string{"Enum/CheckOrder/InvalidLevel/User", "Enum/Access/User/Level2"},
@@ -117,8 +139,22 @@ var lies = []lie{
 		mustOK:  []string{"Enum/Level1/AllSessions", "Del/ByClient"}},
 	{name: "samba/Resume=Positions", claim: "samba",
 		mutate:  func(p *fake.Profile) { p.Resume = fake.ResumePositions },
-		mustErr: []string{"Enum/Level1/AllSessions", "Enum/Level1/MoreData/ResumeAdvances"},
+		mustErr: []string{"Enum/Resume/AtEnd", "Enum/Level1/MoreData/ResumeAdvances", "Enum/Resume/AfterSuccess"},
 		mustOK:  []string{"Enum/Resume/Null"}},
+}
+
+// hidesOwn is a harness that leaves its callers' own sessions out of Sessions.
+type hidesOwn struct{ Harness }
+
+func (h hidesOwn) Sessions(ctx context.Context) ([]Observed, error) {
+	all, err := h.Harness.Sessions(ctx)
+	var seeded []Observed
+	for _, o := range all {
+		if o.Seeded {
+			seeded = append(seeded, o)
+		}
+	}
+	return seeded, err
 }
 
 // liar is a FakeHarness with a profile other than the one it claims.
@@ -142,12 +178,18 @@ func TestLiar(t *testing.T) {
 		}
 		claim, err := fake.ProfileByName(l.claim)
 		require.NoError(t, err)
+		if l.claimMutate != nil {
+			l.claimMutate(&claim)
+		}
 		actual := claim
 		actual.EnumLevels = append([]sessionapi.Level(nil), claim.EnumLevels...)
 		l.mutate(&actual)
 		inner := FakeHarness(actual)
 		Run(t, func(ctx context.Context) (Harness, error) {
 			h, err := inner(ctx)
+			if err == nil && l.wrap != nil {
+				h = l.wrap(h)
+			}
 			return liar{Harness: h, claim: claim}, err
 		})
 		return

@@ -190,7 +190,50 @@ const (
 	handleUnchanged                   // left as it was
 	handleAdvanced                    // non-zero and greater than before (ResumePositions on ERROR_MORE_DATA)
 	handleValue                       // exactly enumWant.handle
+	handleNonZero                     // any value but 0 (a Windows server after NERR_Success: W6)
 )
+
+// successHandle is what the handle must be after NERR_Success from a position below the end,
+// n the sessions the server holds: S11's total on Samba; on Windows not 0 (capture A: 18, B:
+// 7; spec W6), or 0 where the profile keeps the old rule (ZeroResumeAfterSuccess).
+func (m *model) successHandle(n int) (handleWant, uint32) {
+	switch {
+	case m.p.Resume == fake.ResumeSamba:
+		return handleValue, uint32(n)
+	case m.p.ZeroResumeAfterSuccess:
+		return handleZero, 0
+	default:
+		return handleNonZero, 0
+	}
+}
+
+// pastEndHandle is what the handle must be after a call from a non-zero handle at or past the
+// end (spec rule 27): 0 on Samba (S11) and under the old rule; a Windows server's value is not
+// known (no capture shows such a call), so it is not checked.
+func (m *model) pastEndHandle() handleWant {
+	if m.p.Resume == fake.ResumeSamba || m.p.ZeroResumeAfterSuccess {
+		return handleZero
+	}
+	return handleAny
+}
+
+// afterComplete is the answer to a call made with the handle h that a complete answer (one
+// that returned everything, NERR_Success) left behind. A handle of 0 starts again (spec rule
+// 25); any other is at or past the end: NERR_Success and nothing (spec rule 27, S11). On
+// Windows that holds whatever the value (W6: it is the server's own, not a list position).
+//
+// Qualifiers do not change that: the position comes first (spec rule 16), and past the end
+// there is nothing left to miss.
+func (m *model) afterComplete(r fake.Role, l sessionapi.Level, client, user string, h uint32) enumWant {
+	if h == 0 {
+		return m.enumMax(r, l, client, user, &h)
+	}
+	w := enumWant{handle: m.pastEndHandle()}
+	if !m.p.TotalFromResume {
+		w.total = len(m.all)
+	}
+	return w
+}
 
 // enumWant is the model's answer for one NetSessionEnum call.
 type enumWant struct {
@@ -217,9 +260,11 @@ func (m *model) enumMax(r fake.Role, l sessionapi.Level, client, user string, re
 		return enumWant{status: st, handle: handleAny}
 	}
 	n := len(m.all)
-	start := 0
+	// Positions are int64: a handle is a uint32 and may be 2^31 or more, which int cannot
+	// hold under GOARCH=386 (issue 9 class 8).
+	start := int64(0)
 	if resume != nil {
-		start = int(*resume)
+		start = int64(*resume)
 	}
 	// totalFrom is *totalentries when k entries remain from the position (spec rule 23; S10).
 	totalFrom := func(k int) int {
@@ -238,31 +283,32 @@ func (m *model) enumMax(r fake.Role, l sessionapi.Level, client, user string, re
 	}
 	switch m.p.Resume {
 	case fake.ResumeSamba:
-		if start >= n {
+		if start >= int64(n) {
 			// S11: k ≥ total gives success, nothing, and the handle back to 0.
-			return enumWant{total: totalFrom(0), handle: handleZero}
+			return enumWant{total: totalFrom(0), handle: m.pastEndHandle()}
 		}
 		matches, st := m.enumMatch(client, user)
 		if st != sessionapi.NERR_Success {
 			return enumWant{status: st, handle: handleAny}
 		}
-		w := enumWant{read: len(matches) - start, total: totalFrom(len(matches) - start), handle: handleValue, value: uint32(n)}
+		w := enumWant{read: len(matches) - int(start), total: totalFrom(len(matches) - int(start)), handle: handleValue, value: uint32(n)}
 		if start == 0 {
 			w.entries = matches
 		}
 		return w
 	default:
-		if start > 0 && start >= n {
+		if start > 0 && start >= int64(n) {
 			// Spec rule 27: a non-zero handle at or past the end gives success and nothing.
-			return enumWant{total: totalFrom(0), handle: handleZero}
+			return enumWant{total: totalFrom(0), handle: m.pastEndHandle()}
 		}
 		matches, st := m.enumMatch(client, user)
 		if st != sessionapi.NERR_Success {
 			return enumWant{status: st, handle: handleAny}
 		}
 		// Spec rule 26: the handle counts the positions consumed; the rest comes back, and
-		// a complete answer resets the handle (ResumePositions).
-		w := enumWant{read: len(matches) - start, total: totalFrom(len(matches) - start), handle: handleZero}
+		// after the complete answer the handle is what successHandle says (W6).
+		w := enumWant{read: len(matches) - int(start), total: totalFrom(len(matches) - int(start))}
+		w.handle, w.value = m.successHandle(n)
 		if start == 0 {
 			w.entries = matches
 		}
@@ -351,23 +397,26 @@ func (m *model) del(r fake.Role, client, user string) (sessionapi.Status, []bool
 // largest entry, so that ERROR_MORE_DATA comes with at least one.
 func (m *model) enumPage(rest []int, prefMaxLen uint32) enumWant {
 	n := len(m.all)
-	w := enumWant{read: len(rest), total: len(rest), handle: handleZero}
+	w := enumWant{read: len(rest), total: len(rest)}
 	if !m.p.TotalFromResume {
 		w.total = n
 	}
-	if m.p.Resume == fake.ResumeSamba && n > 0 {
-		// S11: entries from a handle below the total move it to the total.
-		w.handle, w.value = handleValue, uint32(n)
+	// A complete answer: S11 moves the handle to the total, Windows leaves one of its own (W6).
+	w.handle, w.value = m.successHandle(n)
+	if m.p.Resume == fake.ResumeSamba && n == 0 {
+		w.handle = handleZero
 	}
 	if !m.p.HonorPrefMaxLen || prefMaxLen == sessionapi.MaxPreferredLength {
 		return w // S9: everything, whatever prefmaxlen says
 	}
-	sum, lo, hi := 0, math.MaxInt, 0
+	// Byte counts are int64: prefmaxlen may be 2^31 or more, which int cannot hold under
+	// GOARCH=386 (issue 9 class 8).
+	var sum, lo, hi int64 = 0, math.MaxInt64, 0
 	for _, s := range rest {
-		sum += s
-		lo, hi = min(lo, s), max(hi, s)
+		sum += int64(s)
+		lo, hi = min(lo, int64(s)), max(hi, int64(s))
 	}
-	b := int(prefMaxLen)
+	b := int64(prefMaxLen)
 	if sum <= b {
 		return w // spec rule 17: it all fits
 	}
@@ -378,7 +427,7 @@ func (m *model) enumPage(rest []int, prefMaxLen uint32) enumWant {
 			w.read = -1
 			return w
 		}
-		w.read = b / lo
+		w.read = int(b / lo) // at most len(rest): sum > b
 		return w
 	}
 	// Not even one entry fits (spec §12 Q5).
@@ -386,7 +435,8 @@ func (m *model) enumPage(rest []int, prefMaxLen uint32) enumWant {
 	case fake.TooSmallOneEntry:
 		w.read = 1
 		if len(rest) == 1 {
-			w.status, w.handle = sessionapi.NERR_Success, handleZero
+			w.status = sessionapi.NERR_Success
+			w.handle, w.value = m.successHandle(n)
 		}
 	case fake.TooSmallBufTooSmall:
 		return enumWant{status: sessionapi.NERR_BufTooSmall, total: -1}

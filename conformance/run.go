@@ -70,6 +70,12 @@ func Run(t *testing.T, newHarness NewHarness) Summary {
 			if sum.Profile == "" {
 				sum.Profile = e.p.Name
 			}
+			defer func() {
+				if t.Failed() || len(e.problems) > 0 {
+					// Where to read what the server got wrong: BEHAVIOUR.md, by rule.
+					t.Logf("%s checks BEHAVIOUR.md rules %s", st.name, strings.Join(RulesOf(st.name), ", "))
+				}
+			}()
 			defer e.flush()
 			st.run(e)
 		})

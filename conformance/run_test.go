@@ -92,6 +92,31 @@ func TestRunWithTheHarnessOwnSessions(t *testing.T) {
 	}
 }
 
+// TestRunListsTheCallerSession: a server that lists the caller's own session, as Windows does
+// (spec W1) and as a served fake does, passes under every profile: the harness reports those
+// sessions with Seeded false and the suite expects them like any other.
+func TestRunListsTheCallerSession(t *testing.T) {
+	for _, name := range fake.ProfileNames() {
+		t.Run(name, func(t *testing.T) {
+			p, err := fake.ProfileByName(name)
+			require.NoError(t, err)
+			p.ListCallerSession = true
+			// The harness does report the caller's session, or this test shows nothing.
+			h, err := FakeHarness(p)(t.Context())
+			require.NoError(t, err)
+			_, err = h.API(t.Context(), fake.Administrator)
+			require.NoError(t, err)
+			obs, err := h.Sessions(t.Context())
+			require.NoError(t, err)
+			assert.Equal(t, []Observed{{ClientName: fake.DefaultCallerClient, UserName: "sim-administrator"}}, obs)
+
+			sum := Run(t, FakeHarness(p))
+			assert.Empty(t, sum.Failed)
+			assert.Empty(t, sum.Skipped)
+		})
+	}
+}
+
 // TestRunIsOrderFree: a server that lists its sessions in another order than the reference
 // (new sessions first, S7) and names its clients with names of different lengths (so entries
 // differ in size and pages hold different numbers of them) still passes: the suite compares

@@ -30,6 +30,12 @@ type Call struct {
 	Deleted int
 	// Fault is set when an injected fault decided the answer.
 	Fault bool
+	// Entries are what the call returned (Enum: the page; GetInfo: the one entry), as deep
+	// copies, when the server was made WithRecordedEntries; nil otherwise.
+	Entries []sessionapi.Info
+	// Note says why an answer that looks wrong is what Windows does, or where it came from:
+	// [NoteClientSide], [NoteDelNoPrefix]; empty for most calls.
+	Note string
 
 	// The handles as recorded: Calls turns them into ResumeIn and ResumeOut, so that recording
 	// a call allocates nothing.
@@ -63,6 +69,9 @@ func (l *callLog) copies() []Call {
 	}
 	for i := range out {
 		c := &out[i]
+		if c.Entries != nil {
+			c.Entries = cloneInfos(c.Entries)
+		}
 		if c.hasResumeIn {
 			v := c.resumeIn
 			c.ResumeIn = &v
@@ -106,4 +115,30 @@ func (c *Call) setResume(p *uint32, in bool) {
 	} else {
 		c.resumeOut, c.hasResumeOut = *p, true
 	}
+}
+
+// cloneInfos deep-copies entries: the structs, so that neither the code under test nor the
+// reader of Calls can change what another sees (strings are immutable and shared).
+func cloneInfos(in []sessionapi.Info) []sessionapi.Info {
+	out := make([]sessionapi.Info, len(in))
+	for i, e := range in {
+		switch x := e.(type) {
+		case *sessionapi.SessionInfo0:
+			c := *x
+			out[i] = &c
+		case *sessionapi.SessionInfo1:
+			c := *x
+			out[i] = &c
+		case *sessionapi.SessionInfo2:
+			c := *x
+			out[i] = &c
+		case *sessionapi.SessionInfo10:
+			c := *x
+			out[i] = &c
+		case *sessionapi.SessionInfo502:
+			c := *x
+			out[i] = &c
+		}
+	}
+	return out
 }

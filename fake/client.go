@@ -23,6 +23,14 @@ func (c *Client) Caller() Caller { return c.caller }
 func (c *Client) Server() *Server { return c.srv }
 
 // NetSessionEnum implements sessionapi.SessionAPI.
+//
+// prefMaxLen 0 is a real budget of zero bytes, as in Win32 (no entry fits: ERROR_MORE_DATA
+// with no entries on Windows); pass sessionapi.MaxPreferredLength for everything. (In
+// sessionapi.EnumRequest, 0 means MaxPreferredLength.)
+//
+// On any error but ERROR_MORE_DATA the resume handle is left as it was, so the same page can be
+// asked for again: a Windows server only writes it in an answer that returns entries, and a
+// failed call (a fault, a refused check) returns none.
 func (c *Client) NetSessionEnum(ctx context.Context, serverName, uncClientName, userName string,
 	level sessionapi.Level, prefMaxLen uint32, resume *uint32) (sessionapi.EnumResult, error) {
 	s := c.srv
@@ -30,42 +38,58 @@ func (c *Client) NetSessionEnum(ctx context.Context, serverName, uncClientName, 
 		UserName: userName, Level: level, PrefMaxLen: prefMaxLen}
 	call.setResume(resume, true)
 	res := sessionapi.EnumResult{Level: level}
-	err := s.begin(ctx, &call)
+	err := s.begin(ctx, &call, func() error {
+		// netapi32 checks the level before any RPC (spec rule 75). The Samba profile models what
+		// a client that sends the level unchecked sees (rpcclient, sessionapi/srvsvc): access
+		// first (S1), so there the level stays the server's check.
+		if !s.profile.AccessFirst && !level.ValidForEnum() {
+			return sessionapi.ERROR_INVALID_LEVEL
+		}
+		return nil
+	})
 	if err == nil {
 		res, err = s.enum(c.caller.Role, s.profile.CanEnum, uncClientName, userName, level, prefMaxLen, resume)
 	}
 	call.setResume(resume, false)
 	call.EntriesRead, call.TotalEntries = uint32(len(res.Entries)), res.TotalEntries
+	if s.recordEntries && len(res.Entries) > 0 {
+		call.Entries = cloneInfos(res.Entries)
+	}
 	s.record(&call, err)
 	return res, err
 }
 
 // NetSessionGetInfo implements sessionapi.SessionAPI. Like netapi32 (spec rule 56), it is an
 // enumeration with both names as filters, MAX_PREFERRED_LENGTH and no resume handle, whose
-// first entry is the answer; the level and the two names are checked first, on the client side.
+// first entry is the answer; the level (0, 1, 2, 10) and the two names (both required) are
+// checked first, on the client side, before any fault can fire.
 func (c *Client) NetSessionGetInfo(ctx context.Context, serverName, uncClientName, userName string,
 	level sessionapi.Level) (sessionapi.Info, error) {
 	s := c.srv
 	call := Call{Op: OpGetInfo, Caller: c.caller, ServerName: serverName, UncClientName: uncClientName,
 		UserName: userName, Level: level}
 	var info sessionapi.Info
-	err := s.begin(ctx, &call)
-	if err == nil {
+	err := s.begin(ctx, &call, func() error {
 		switch {
 		case !level.ValidForGetInfo():
-			err = sessionapi.ERROR_INVALID_LEVEL
+			return sessionapi.ERROR_INVALID_LEVEL // spec rule 51
 		case uncClientName == "" || userName == "":
-			err = sessionapi.ERROR_INVALID_PARAMETER // both are required (spec rule 52)
-		default:
-			var res sessionapi.EnumResult
-			res, err = s.enum(c.caller.Role, s.profile.CanGetInfo, uncClientName, userName, level, sessionapi.MaxPreferredLength, nil)
-			call.TotalEntries = res.TotalEntries
-			if err == nil {
-				if len(res.Entries) == 0 {
-					err = sessionapi.ErrNoEntry
-				} else {
-					info = res.Entries[0]
-					call.EntriesRead = 1
+			return sessionapi.ERROR_INVALID_PARAMETER // both are required (spec rule 52)
+		}
+		return nil
+	})
+	if err == nil {
+		var res sessionapi.EnumResult
+		res, err = s.enum(c.caller.Role, s.profile.CanGetInfo, uncClientName, userName, level, sessionapi.MaxPreferredLength, nil)
+		call.TotalEntries = res.TotalEntries
+		if err == nil {
+			if len(res.Entries) == 0 {
+				err = sessionapi.ErrNoEntry
+			} else {
+				info = res.Entries[0]
+				call.EntriesRead = 1
+				if s.recordEntries {
+					call.Entries = cloneInfos(res.Entries[:1])
 				}
 			}
 		}
@@ -74,13 +98,18 @@ func (c *Client) NetSessionGetInfo(ctx context.Context, serverName, uncClientNam
 	return info, err
 }
 
-// NetSessionDel implements sessionapi.SessionAPI.
+// NetSessionDel implements sessionapi.SessionAPI. netapi32 checks nothing of it client-side:
+// every check is the server's, so an armed fault wins over all of them.
+//
+// A client name without its leading `\\` matches no session on Windows (spec rule 59):
+// NERR_ClientNameNotFound, which a kicker would read as "already gone". The fake answers the
+// same, and the recorded Call says why in its Note ([NoteDelNoPrefix]).
 func (c *Client) NetSessionDel(ctx context.Context, serverName, uncClientName, userName string) error {
 	s := c.srv
 	call := Call{Op: OpDel, Caller: c.caller, ServerName: serverName, UncClientName: uncClientName, UserName: userName}
-	err := s.begin(ctx, &call)
+	err := s.begin(ctx, &call, nil)
 	if err == nil {
-		call.Deleted, err = s.del(c.caller.Role, uncClientName, userName)
+		call.Deleted, call.Note, err = s.del(c.caller.Role, uncClientName, userName)
 	}
 	s.record(&call, err)
 	return err
@@ -128,27 +157,31 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 		return res, sessionapi.ERROR_ACCESS_DENIED
 	}
 
-	now := s.clock.Now()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	now := s.clock.Now() // under the lock, as Restore sets it
 	n := len(s.list)
 
-	// Position by the resume handle first (spec rule 16).
+	// Position by the resume handle first (spec rule 16). The handle is compared as the DWORD
+	// it is: converted to int first, a handle of 2^31 or more would be negative on 32-bit.
 	start := 0
 	if resume != nil {
-		start = int(*resume)
-	}
-	pastEnd := start >= n && (start > 0 || p.Resume == ResumeSamba && resume != nil)
-	if pastEnd {
-		// Spec rule 27 (a non-zero handle at or past the end), Samba S11 (any handle at or past
-		// the end): success with nothing.
-		if resume != nil {
-			*resume = 0
+		if uint64(*resume) >= uint64(n) {
+			if *resume > 0 || p.Resume == ResumeSamba {
+				// Spec rule 27 (a non-zero handle at or past the end), Samba S11 (any handle at
+				// or past the end): success with nothing. Windows leaves the handle as it was
+				// (non-zero), unless the profile resets it to 0 after success.
+				if p.Resume == ResumeSamba || p.ZeroResumeAfterSuccess {
+					*resume = 0
+				}
+				if !p.TotalFromResume {
+					res.TotalEntries = uint32(n)
+				}
+				return res, nil
+			}
+		} else {
+			start = int(*resume)
 		}
-		if !p.TotalFromResume {
-			res.TotalEntries = uint32(n)
-		}
-		return res, nil
 	}
 
 	// A given name is a qualifier even when nothing follows the `\\`: `\\` alone matches no
@@ -156,15 +189,17 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 	byClient, byUser := p.HonorFilters && client != "", p.HonorFilters && user != ""
 	filterClient := strings.TrimPrefix(client, `\\`)
 	matches := func(e *entry) bool {
-		return (!byClient || p.nameEqual(e.ClientName, filterClient)) && (!byUser || p.nameEqual(e.UserName, user))
+		return (!byClient || p.nameEqual(s.bare(e), filterClient)) && (!byUser || p.nameEqual(e.user, user))
 	}
 	filtered := byClient || byUser
 
 	// Select what fits, and count what matches from the position (spec rules 18-20, 23).
 	li := levelIndex[level]
-	budget := -1 // unlimited
+	// The budget is an int64: prefmaxlen is a DWORD, and as an int it would be negative from
+	// 2^31 on 32-bit.
+	budget := int64(-1) // unlimited
 	if p.HonorPrefMaxLen && prefMaxLen != sessionapi.MaxPreferredLength {
-		budget = int(prefMaxLen)
+		budget = int64(prefMaxLen)
 	}
 	// Unfiltered, the selection is the window s.list[start:lastPos+1] and costs nothing;
 	// filtered, it is collected, with room for what the budget can hold at the level's fixed
@@ -173,14 +208,14 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 	if filtered {
 		room := n - start
 		if budget >= 0 {
-			room = min(room, budget/sessionapi.StructSize(level, p.Arch)+1)
+			room = int(min(int64(room), budget/int64(sessionapi.StructSize(level, p.Arch))+1))
 		}
 		sel = make([]*entry, 0, room)
 	}
 	lastPos := start - 1 // the list position of the last selected entry
 	full := false        // an entry that matched did not fit
 	total := 0
-	used := 0
+	used := int64(0)
 	for i := start; i < n; i++ {
 		e := s.list[i]
 		if filtered && !matches(e) {
@@ -190,7 +225,8 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 		if full {
 			continue
 		}
-		if budget >= 0 && used+e.sizes[li] > budget {
+		size := int64(e.sizes[li])
+		if budget >= 0 && used+size > budget {
 			full = true
 			if !filtered {
 				total += n - i - 1 // every later entry matches too: no need to look
@@ -198,7 +234,7 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 			}
 			continue
 		}
-		used += e.sizes[li]
+		used += size
 		if filtered {
 			sel = append(sel, e)
 		}
@@ -249,8 +285,12 @@ func (s *Server) enum(role Role, may func(Role, sessionapi.Level) bool, client, 
 			switch {
 			case full && len(sel) > 0:
 				*resume = uint32(lastPos + 1)
-			case !full:
+			case !full && p.ZeroResumeAfterSuccess:
 				*resume = 0
+			case !full:
+				// Windows leaves a non-zero handle after success (capture A: 18, B: 7); the
+				// fake's is the positions consumed, n, and at least 1 (see ResumePositions).
+				*resume = uint32(max(n, 1))
 			}
 		}
 	}
@@ -266,14 +306,32 @@ func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []se
 	if len(sel) == 0 {
 		return nil
 	}
-	idleZero := s.profile.IdleAlwaysZero
-	at := instantOf(now)
+	p := &s.profile
+	idleZero := p.IdleAlwaysZero
+	at := nanosOf(now)
 	times := func(e *entry) (t, idle uint32) {
-		t = e.created.secondsUntil(at)
+		t = secondsBetween(e.created, at)
 		if !idleZero {
-			idle = e.last.secondsUntil(at)
+			idle = secondsBetween(e.last, at)
 		}
 		return t, idle
+	}
+	// who is sesi*_username and sesi*_user_flags as the profile reports them (Server.userOut
+	// for the name; guests are flagged SESS_GUEST alone where the profile renames them), with
+	// the profile's fields read once per call rather than per entry.
+	guestName := p.GuestUserName
+	mask := ^sessionapi.Flags(0)
+	if !p.ReportNoEncryption {
+		mask &^= sessionapi.SessNoEncryption
+	}
+	who := func(e *entry) (string, sessionapi.Flags) {
+		if guestName == "" {
+			return e.user, e.flags & mask
+		}
+		if e.flags&sessionapi.SessGuest != 0 || e.user == "" {
+			return guestName, sessionapi.SessGuest
+		}
+		return e.user, 0
 	}
 	out := make([]sessionapi.Info, len(sel))
 	switch level {
@@ -281,14 +339,15 @@ func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []se
 		slab := make([]sessionapi.SessionInfo0, len(sel))
 		for i, e := range sel {
 			x := &slab[i]
-			x.ClientName = e.cnameOut
+			x.ClientName = e.cname
 			out[i] = x
 		}
 	case sessionapi.Level1:
 		slab := make([]sessionapi.SessionInfo1, len(sel))
 		for i, e := range sel {
 			x := &slab[i]
-			x.ClientName, x.UserName, x.NumOpens, x.UserFlags = e.cnameOut, e.userOut, e.OpenFiles, e.flagsOut
+			x.ClientName, x.NumOpens = e.cname, e.openFiles
+			x.UserName, x.UserFlags = who(e)
 			x.Time, x.IdleTime = times(e)
 			out[i] = x
 		}
@@ -296,8 +355,9 @@ func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []se
 		slab := make([]sessionapi.SessionInfo2, len(sel))
 		for i, e := range sel {
 			x := &slab[i]
-			x.ClientName, x.UserName, x.NumOpens, x.UserFlags = e.cnameOut, e.userOut, e.OpenFiles, e.flagsOut
-			x.ClientType = e.ClientType
+			x.ClientName, x.NumOpens = e.cname, e.openFiles
+			x.UserName, x.UserFlags = who(e)
+			x.ClientType = e.clientType
 			x.Time, x.IdleTime = times(e)
 			out[i] = x
 		}
@@ -305,7 +365,8 @@ func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []se
 		slab := make([]sessionapi.SessionInfo10, len(sel))
 		for i, e := range sel {
 			x := &slab[i]
-			x.ClientName, x.UserName = e.cnameOut, e.userOut
+			x.ClientName = e.cname
+			x.UserName, _ = who(e)
 			x.Time, x.IdleTime = times(e)
 			out[i] = x
 		}
@@ -313,8 +374,9 @@ func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []se
 		slab := make([]sessionapi.SessionInfo502, len(sel))
 		for i, e := range sel {
 			x := &slab[i]
-			x.ClientName, x.UserName, x.NumOpens, x.UserFlags = e.cnameOut, e.userOut, e.OpenFiles, e.flagsOut
-			x.ClientType, x.Transport = e.ClientType, e.Transport
+			x.ClientName, x.NumOpens = e.cname, e.openFiles
+			x.UserName, x.UserFlags = who(e)
+			x.ClientType, x.Transport = e.clientType, e.transport
 			x.Time, x.IdleTime = times(e)
 			out[i] = x
 		}
@@ -322,8 +384,9 @@ func (s *Server) build(sel []*entry, level sessionapi.Level, now time.Time) []se
 	return out
 }
 
-// del is NetrSessionDel on the server side (spec §8, Samba S13-S17).
-func (s *Server) del(role Role, client, user string) (int, error) {
+// del is NetrSessionDel on the server side (spec §8, Samba S13-S17). note explains a surprising
+// answer for the recorded call.
+func (s *Server) del(role Role, client, user string) (deleted int, note string, err error) {
 	p := &s.profile
 	checkAccess := func() error {
 		if !p.CanDel(role) {
@@ -333,14 +396,14 @@ func (s *Server) del(role Role, client, user string) (int, error) {
 	}
 	if p.AccessFirst {
 		if err := checkAccess(); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 	}
 	if p.CheckNames && p.MaxNameLength > 0 && (utf16Len(client)+1 > p.MaxNameLength || utf16Len(user)+1 > p.MaxNameLength) {
-		return 0, sessionapi.ERROR_INVALID_PARAMETER
+		return 0, "", sessionapi.ERROR_INVALID_PARAMETER
 	}
 	if client == "" && user == "" && p.DelBothEmpty != sessionapi.NERR_Success {
-		return 0, p.DelBothEmpty
+		return 0, "", p.DelBothEmpty
 	}
 	// Samba strips one `\\` and then treats an empty name as "any" (S15, S16); Windows requires
 	// the `\\` (spec rule 59) and a given name, even an empty one after it, must match.
@@ -350,22 +413,21 @@ func (s *Server) del(role Role, client, user string) (int, error) {
 		byClient = bare != ""
 	} else if byClient {
 		if !strings.HasPrefix(client, `\\`) {
-			return 0, sessionapi.NERR_ClientNameNotFound
+			return 0, NoteDelNoPrefix, sessionapi.NERR_ClientNameNotFound
 		}
 		bare = client[2:]
 	}
 	if !p.AccessFirst {
 		if err := checkAccess(); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	kept := s.list[:0]
-	deleted := 0
 	for _, e := range s.list {
-		if (!byClient || p.nameEqual(e.ClientName, bare)) && (user == "" || p.nameEqual(e.UserName, user)) {
-			delete(s.byID, e.ID)
+		if (!byClient || p.nameEqual(s.bare(e), bare)) && (user == "" || p.nameEqual(e.user, user)) {
+			delete(s.byID, e.id)
 			deleted++
 			continue
 		}
@@ -374,9 +436,9 @@ func (s *Server) del(role Role, client, user string) (int, error) {
 	clear(s.list[len(kept):])
 	s.list = kept
 	if deleted == 0 {
-		return 0, asError(p.DelNoMatch)
+		return 0, "", asError(p.DelNoMatch)
 	}
-	return deleted, nil
+	return deleted, "", nil
 }
 
 // asError turns a status from a profile field into the call's error: NERR_Success is no error

@@ -48,8 +48,17 @@ func ParseOp(name string) (Op, error) {
 	return 0, fmt.Errorf("unknown call %q: want enum, getinfo, del or any", name)
 }
 
-// Fault is an injected failure or delay. Exactly one of Nth, Every and Probability says when
-// it fires; it counts only the calls of its Op made after it was injected.
+// Fault is an injected failure or delay. Nth, Every or Probability says when it fires: Nth on
+// the nth matching call, Every on each, and a fault with neither is a probability fault, which
+// fires with chance Probability (0 never, 1 always: a sweep over p = 0, 0.5, 1 can start at 0).
+// So Fault{Status: s} alone never fires: set Every for a fault on every call. It counts only
+// the calls of its Op made after it was injected.
+//
+// Faults are the server's: they fire after the checks netapi32 makes on the client side (a
+// bad level, GetInfo's missing names: those calls never reach a server) and after the server
+// name (a call to another host never reaches this one), and before everything the server
+// checks itself (access, the `\\` of a client name, lengths), which an unreachable server
+// never gets to. See the package doc for the whole order.
 type Fault struct {
 	// Op is the call it applies to; OpAny for all three.
 	Op Op
@@ -57,8 +66,8 @@ type Fault struct {
 	Nth int
 	// Every fires on every matching call.
 	Every bool
-	// Probability fires on each matching call with this chance, drawn from a generator seeded
-	// with Seed, so a run repeats exactly.
+	// Probability fires on each matching call with this chance (0 to 1) when neither Nth nor
+	// Every is set, drawn from a generator seeded with Seed, so a run repeats exactly.
 	Probability float64
 	Seed        uint64
 
@@ -67,7 +76,8 @@ type Fault struct {
 	// The server's state does not change.
 	Status sessionapi.Status
 	// Latency delays the call: on the fake clock (the server's ManualClock moves forward by
-	// it), or, with RealTime, in wall time (cut short by the context).
+	// it; InjectFault refuses this on a server without a *ManualClock), or, with RealTime, in
+	// wall time (cut short by the context).
 	Latency  time.Duration
 	RealTime bool
 }
@@ -78,25 +88,20 @@ type FaultID uint64
 // ErrInvalidFault is wrapped by every error about a fault that cannot work.
 var ErrInvalidFault = errors.New("invalid fault")
 
+// probabilistic reports whether the fault fires by chance: neither Nth nor Every is set.
+func (f *Fault) probabilistic() bool { return f.Nth == 0 && !f.Every }
+
 func (f *Fault) validate() error {
-	triggers := 0
-	if f.Nth != 0 {
-		triggers++
-	}
-	if f.Every {
-		triggers++
-	}
-	if f.Probability != 0 {
-		triggers++
-	}
 	switch {
 	case f.Op > OpDel:
 		return fmt.Errorf("%w: unknown op %d", ErrInvalidFault, f.Op)
-	case triggers != 1:
-		return fmt.Errorf("%w: set exactly one of nth, every and probability (got %d)", ErrInvalidFault, triggers)
+	case f.Nth != 0 && f.Every:
+		return fmt.Errorf("%w: set one of nth and every, not both", ErrInvalidFault)
+	case f.Probability != 0 && !f.probabilistic():
+		return fmt.Errorf("%w: probability %v with nth or every: set one trigger", ErrInvalidFault, f.Probability)
 	case f.Nth < 0:
 		return fmt.Errorf("%w: nth is %d; want 1 or more", ErrInvalidFault, f.Nth)
-	case f.Probability < 0 || f.Probability > 1:
+	case !(f.Probability >= 0 && f.Probability <= 1): // NaN too
 		return fmt.Errorf("%w: probability is %v; want a number from 0 to 1", ErrInvalidFault, f.Probability)
 	case f.Latency < 0:
 		return fmt.Errorf("%w: latency is %v; want 0 or more", ErrInvalidFault, f.Latency)

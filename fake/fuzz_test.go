@@ -51,7 +51,7 @@ func FuzzEnum(f *testing.F) {
 			}
 		}
 		if p.HonorPrefMaxLen && prefMaxLen != sessionapi.MaxPreferredLength && p.TooSmall != fake.TooSmallOneEntry {
-			assert.LessOrEqual(t, sessionapi.ResultSize(res.Entries, p.Arch), int(prefMaxLen))
+			assert.LessOrEqual(t, int64(sessionapi.ResultSize(res.Entries, p.Arch)), int64(prefMaxLen))
 		}
 		for _, e := range res.Entries {
 			assert.Equal(t, sessionapi.Level(level), e.Level())

@@ -69,14 +69,44 @@ type Profile struct {
 
 	// Resume is how the resume handle moves (spec §5.4 and §12 Q4; Samba S11).
 	Resume ResumeRule
+	// ZeroResumeAfterSuccess makes a ResumePositions server reset the handle to 0 when it
+	// answers NERR_Success, the rule the fake had before real Windows traffic showed
+	// otherwise (capture A: 18 after the last entry). Default false: Windows leaves a
+	// non-zero handle (see ResumePositions), and a client that loops until the handle reads
+	// 0 never ends there. Set it to test code written for that older fake, or to model a
+	// server that does reset it.
+	ZeroResumeAfterSuccess bool
 	// TotalFromResume counts totalentries from the resume position (spec rule 23); Samba
 	// counts every session (S10).
 	TotalFromResume bool
 	// NewSessionsFirst puts new sessions at the front of the session list instead of the end.
-	// With it, sessions that connect while a client pages shift the list under the resume
-	// handle and show up as duplicates (spec rule 29). Default false: new sessions go last,
-	// so a session that ends while a client pages makes a gap, and none is seen twice.
+	// With it, a session that connects while a client pages shifts the list under the resume
+	// handle by one: the next page starts with the last entry of the previous page again (a
+	// duplicate), and the new session itself is not seen in that pass, being in front of the
+	// handle (spec rule 29). Default false: new sessions go last, where a pass that has not
+	// reached the end yet sees them.
+	//
+	// Either way a session that ends behind the handle (at a position already returned)
+	// shifts the list the other way: the first session the next page would have returned
+	// moves to the position just returned, and the pass skips it, though it lived throughout.
+	// See "Sessions that change while a client pages" in the package doc for the size of
+	// the effect.
 	NewSessionsFirst bool
+
+	// ListCallerSession lists the caller's own session, as a real server does (capture A's
+	// only entry is the caller's own, time 0, idle 0): a call from a Caller that has no
+	// session of its own (Caller.Session zero) makes the fake connect one for it at its first
+	// call that reaches the server — client Caller.ClientName (DefaultCallerClient,
+	// "127.0.0.1", when empty), user Caller.Name — and every later call is activity on it
+	// (idle 0 at the call). A Del that ends it ends it; the caller's next call connects
+	// again, as a real client would.
+	//
+	// Default false in every built-in profile: an in-process client makes no connection, and
+	// tests count the sessions they seeded. Turn it on to test that a collector drops its own
+	// session (as SharpHound drops its own user: match the entry's user to the account the
+	// collector runs as, and its client to the collector's address). The SMB server mode
+	// lists real sessions, the caller's included, whatever this says.
+	ListCallerSession bool
 
 	// ClientNamePrefix prefixes sesi*_cname with `\\` (spec §12 Q6: what clients observe on
 	// Windows). Samba returns the bare name (S4).
@@ -148,7 +178,12 @@ type ResumeRule uint8
 const (
 	// ResumePositions (Windows default, spec §12 Q4): on ERROR_MORE_DATA the handle becomes
 	// the number of session-list positions consumed so far (a 1-based index: never 0, which
-	// would restart); on NERR_Success it is reset to 0.
+	// would restart). On NERR_Success it is the positions consumed by the whole pass, which
+	// is the session list's length, and at least 1: never 0 (Windows' own value is its own: 18
+	// in capture A and 7 in B, each with one session). A later call with that handle starts
+	// at the end and gets NERR_Success with no entries (spec rule 27), the handle unchanged.
+	// Profile.ZeroResumeAfterSuccess brings back 0 after success. Either way, stop paging on
+	// the status, never on the handle.
 	ResumePositions ResumeRule = iota
 	// ResumeSamba (S11): the handle is where to start; out it is the total when entries were
 	// returned from k < total, 0 when k ≥ total; a NULL handle stays NULL.

@@ -39,6 +39,9 @@ func (r Role) String() string {
 	if int(r) < len(roleNames) && roleNames[r] != "" {
 		return roleNames[r]
 	}
+	if r == 0 {
+		return "no-role(0)"
+	}
 	return fmt.Sprintf("role(%d)", uint8(r))
 }
 
@@ -50,7 +53,7 @@ func ParseRole(name string) (Role, error) {
 			return r, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown role %q: want one of %s", name, strings.Join(roleNames[1:], ", "))
+	return 0, fmt.Errorf("unknown role %q: want one of %s", name, roleList())
 }
 
 // RoleSet is a set of roles.
@@ -91,11 +94,29 @@ func (s RoleSet) String() string {
 	return strings.Join(names, ",")
 }
 
-// Caller identifies who makes a call. Name is only recorded (for [Call]); Role decides access.
+// Caller identifies who makes a call. Role decides access; it must be set: a call with the
+// zero Role fails with an error wrapping [ErrNoRole]. Name is recorded (for [Call]) and is
+// the user of the caller's own session.
 type Caller struct {
 	Role Role
 	Name string
+	// ClientName is the computer the caller connects from, bare (no `\\`), as the server
+	// would see it: the client of the caller's own session when the profile lists it
+	// (Profile.ListCallerSession). Empty means DefaultCallerClient.
+	ClientName string
+	// Session says "I am session N": the caller's connection already is a session on the
+	// server (the SMB server mode sets the ID Connect gave it), so the fake never makes
+	// another one for it. Zero means the caller has no session of its own.
+	Session SessionID
 }
+
+// DefaultCallerClient is the client of a caller's own session when Caller.ClientName is
+// empty: an in-process caller is on the server's own machine. Windows shows a caller's client
+// as its IP address (spec rule 44; capture A: `\\172.18.39.5`).
+const DefaultCallerClient = "127.0.0.1"
+
+// roleList names every role, for messages.
+func roleList() string { return strings.Join(roleNames[1:], ", ") }
 
 // String returns "name (role)" or just the role.
 func (c Caller) String() string {

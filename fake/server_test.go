@@ -197,7 +197,7 @@ func TestPackingAndResume(t *testing.T) {
 	require.Equal(t, sessionapi.NERR_Success, st, "44 + 48 bytes fit in 100: %s", desc)
 	assert.Equal(t, []string{`\\WS3/bob`, `\\WS4/alice`}, keys(res.Entries), desc)
 	assert.EqualValues(t, 2, res.TotalEntries, "totalentries counts from the resume position: %s", desc)
-	assert.EqualValues(t, 0, rh, "success resets the handle")
+	assert.EqualValues(t, 4, rh, "after success: the positions consumed, not 0 (capture A)")
 
 	// With a user filter the handle still counts list positions (spec rule 16).
 	rh = 0
@@ -211,13 +211,14 @@ func TestPackingAndResume(t *testing.T) {
 	res, st, desc = enum(t, admin, enumCall{user: "alice", level: 10, prefMaxLen: 50, resume: &rh})
 	assert.Equal(t, sessionapi.NERR_Success, st, desc)
 	assert.Equal(t, []string{`\\WS4/alice`}, keys(res.Entries), "WS3/bob is skipped by the filter")
-	assert.EqualValues(t, 0, rh, "success resets the handle")
+	assert.EqualValues(t, 4, rh, "after success: the positions consumed")
 
-	// A handle past the end is success with nothing (spec rule 27).
+	// A handle past the end is success with nothing (spec rule 27), the handle unchanged.
 	rh = 99
 	res, st, desc = enum(t, admin, enumCall{level: 0, prefMaxLen: maxLen, resume: &rh})
 	assert.Equal(t, sessionapi.NERR_Success, st, desc)
 	assert.Empty(t, res.Entries)
+	assert.EqualValues(t, 99, rh)
 }
 
 func TestTooSmallRules(t *testing.T) {
@@ -435,7 +436,7 @@ func TestServerName(t *testing.T) {
 	}
 	_, err := admin.NetSessionEnum(t.Context(), "FS02", "", "", 0, maxLen, nil)
 	assert.ErrorIs(t, err, sessionapi.ERROR_BAD_NETPATH)
-	assert.ErrorContains(t, err, `server "FS02" is not FS01 or fs01.corp.example or 10.0.0.1`)
+	assert.ErrorContains(t, err, `servername "FS02" is not this server, which answers to FS01 or fs01.corp.example or 10.0.0.1`)
 
 	// A call to another host never reaches this server, so it fires no fault here.
 	_, err = srv.InjectFault(fake.Fault{Nth: 1, Status: sessionapi.RPC_S_SERVER_UNAVAILABLE})

@@ -3,6 +3,7 @@ package fake
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -39,6 +40,12 @@ type Session struct {
 // Guest reports whether the session is a guest or anonymous one.
 func (s *Session) Guest() bool { return s.Flags&sessionapi.SessGuest != 0 || s.UserName == "" }
 
+// MaxStringLength bounds every string of a Session in UTF-16 units, terminator included:
+// 1,024, the bound the protocol sets on client and user names (spec rule 5), applied to the
+// client type and transport too, which no source bounds. It keeps an entry's size small enough
+// to count in 16 bits (a level-502 entry is at most 48 + 4 × 2,048 bytes).
+const MaxStringLength = 1024
+
 // ErrInvalidSession is wrapped by every error about a session that cannot exist.
 var ErrInvalidSession = errors.New("invalid session")
 
@@ -58,6 +65,10 @@ func (s *Session) validate(now time.Time) error {
 		return bad("client", "is %d characters; want fewer than 1,024", utf16Len(s.ClientName))
 	case utf16Len(s.UserName) >= 1024:
 		return bad("user", "is %d characters; want fewer than 1,024", utf16Len(s.UserName))
+	case utf16Len(s.ClientType) >= MaxStringLength:
+		return bad("client type", "is %d characters; want fewer than %d", utf16Len(s.ClientType), MaxStringLength)
+	case utf16Len(s.Transport) >= MaxStringLength:
+		return bad("transport", "is %d characters; want fewer than %d", utf16Len(s.Transport), MaxStringLength)
 	case s.Flags&^(sessionapi.SessGuest|sessionapi.SessNoEncryption) != 0:
 		return bad("flags", "%v has unknown bits", s.Flags)
 	case s.Created.Before(earliest) || s.Created.After(latest):
@@ -66,38 +77,47 @@ func (s *Session) validate(now time.Time) error {
 		return bad("created", "%s is after the server's clock %s", s.Created.Format(time.RFC3339), now.Format(time.RFC3339))
 	case s.LastActivity.Before(s.Created):
 		return bad("last activity", "%s is before the session was created at %s", s.LastActivity.Format(time.RFC3339), s.Created.Format(time.RFC3339))
+	case s.LastActivity.After(latest):
+		return bad("last activity", "%s is out of range; want a time before 2262", s.LastActivity.Format(time.RFC3339))
 	case s.LastActivity.After(now):
 		return bad("last activity", "%s is after the server's clock %s", s.LastActivity.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	return nil
 }
 
-// instant is a time as Unix seconds and the nanoseconds past them.
-type instant struct {
-	sec  int64
-	nsec int64
-}
-
-func instantOf(t time.Time) instant { return instant{sec: t.Unix(), nsec: int64(t.Nanosecond())} }
-
-// secondsUntil returns the whole seconds from i to b as a DWORD, 0 if b is before i.
-func (i instant) secondsUntil(b instant) uint32 {
-	s := b.sec - i.sec
-	if b.nsec < i.nsec {
-		s-- // a second has not passed in full
-	}
-	switch {
-	case s <= 0:
+// secondsBetween returns the whole seconds from a to b (Unix nanoseconds) as a DWORD, 0 if b
+// is before a. The division is by a constant, which the compiler turns into a multiplication:
+// it runs for every entry of every enumeration.
+func secondsBetween(a, b int64) uint32 {
+	if b <= a {
 		return 0
-	case s > 0xFFFFFFFF:
+	}
+	s := uint64(b-a) / uint64(time.Second)
+	if s > 0xFFFFFFFF {
 		return 0xFFFFFFFF
 	}
 	return uint32(s)
 }
 
-// The times a session may carry. Nothing in the arithmetic needs the bound any more, but a
-// session from before 1678 or after 2262 is a mistake in a test, not a server's state.
+// The times a session may carry: those of an int64 of Unix nanoseconds, which is how the server
+// holds them (a session from before 1678 or after 2262 is a mistake in a test anyway).
 var (
 	earliest = time.Date(1678, 1, 1, 0, 0, 0, 0, time.UTC)
 	latest   = time.Date(2262, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// nanosOf is t as Unix nanoseconds, saturated at int64's range (a clock may run past 2262).
+func nanosOf(t time.Time) int64 {
+	switch {
+	case t.Before(minNanos):
+		return math.MinInt64
+	case t.After(maxNanos):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	minNanos = time.Unix(0, math.MinInt64)
+	maxNanos = time.Unix(0, math.MaxInt64)
 )

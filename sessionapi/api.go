@@ -19,8 +19,16 @@ const MaxPreferredLength uint32 = 0xFFFFFFFF
 // errors.
 type SessionAPI interface {
 	// NetSessionEnum lists sessions at the given level. prefMaxLen is the preferred maximum
-	// size of the returned data in bytes, or MaxPreferredLength. resume is the resume handle:
-	// nil for none, else *resume must be 0 on the first call and is updated by the server.
+	// size of the returned data in bytes, or MaxPreferredLength for all of it.
+	//
+	// prefMaxLen 0 is a real budget of zero bytes here, as in Win32: no entry fits, and a
+	// Windows server answers ERROR_MORE_DATA with no entries. (In [EnumRequest], for [All],
+	// PrefMaxLen 0 means MaxPreferredLength instead.) Pass MaxPreferredLength to get everything.
+	//
+	// resume is the resume handle: nil for none, else *resume must be 0 on the first call and
+	// is updated by the server. On an error other than ERROR_MORE_DATA the handle is not
+	// changed, so the same page can be asked for again. Its value after NERR_Success is the
+	// server's own (0 on Samba, non-zero on Windows): stop on the status, never on the handle.
 	//
 	// On ERROR_MORE_DATA the result holds the entries that fit and err is ERROR_MORE_DATA:
 	// process them, then call again with the same resume handle (or use [All]).
@@ -51,8 +59,25 @@ type EnumRequest struct {
 	UncClientName string
 	UserName      string
 	Level         Level
-	PrefMaxLen    uint32 // 0 means MaxPreferredLength
+	// PrefMaxLen is the budget of each page. 0 means MaxPreferredLength (everything in one
+	// call, unlike NetSessionEnum itself, where 0 is a real budget of zero bytes). Set it to
+	// MaxPreferredLength to say so explicitly.
+	PrefMaxLen uint32
+	// MaxEntries bounds the entries [All] yields and [Collect] keeps, so that a server that
+	// keeps answering ERROR_MORE_DATA with new entries cannot grow a caller without end: 0
+	// means DefaultMaxEntries, a negative number no bound. One entry more than MaxEntries
+	// ends the enumeration with [ErrTooManyEntries].
+	MaxEntries int
 }
+
+// DefaultMaxEntries is the bound on one enumeration's entries when EnumRequest.MaxEntries is
+// 0: a million sessions, far beyond any real server (the largest file servers hold tens of
+// thousands), and about 100-200 MB of entries at level 502.
+const DefaultMaxEntries = 1_000_000
+
+// ErrTooManyEntries is yielded by [All] (and returned by [Collect], with the first MaxEntries
+// entries) when a server returns more entries than EnumRequest.MaxEntries allows.
+var ErrTooManyEntries = errors.New("sessionapi: the server returned more entries than EnumRequest.MaxEntries allows")
 
 // ErrNoProgress is returned by [All] when a server answers ERROR_MORE_DATA without moving on:
 // no entries and an unchanged resume handle (prefmaxlen smaller than one entry, or a server bug
@@ -67,15 +92,28 @@ const MaxPages = 1 << 20
 // NERR_Success, and yields each entry once per page that returned it (a server whose session
 // list changes between pages may return a session twice or skip one, spec rule 29).
 //
+// It stops on the status alone, never on the resume handle: Windows leaves a non-zero handle
+// after NERR_Success (18 in a real capture), Samba leaves 0.
+//
 // It yields (nil, err) once and stops on any status other than NERR_Success and
-// ERROR_MORE_DATA, on a done context, and with [ErrNoProgress] when the server stops making
-// progress. Breaking out of the loop early is fine: nothing is left to free.
+// ERROR_MORE_DATA, on a done context, with [ErrNoProgress] when the server stops making
+// progress, after [MaxPages] pages, and with [ErrTooManyEntries] when one more entry than
+// req.MaxEntries arrives. Breaking out of the loop early is fine: nothing is left to free.
+//
+// A page that fails is not retried: the resume handle is still the one that page was asked
+// with, so a caller that wants to retry can start a new All (from the beginning: All does not
+// expose its handle) or page by hand with NetSessionEnum.
 func All(ctx context.Context, api SessionAPI, req EnumRequest) iter.Seq2[Info, error] {
 	return func(yield func(Info, error) bool) {
 		prefMaxLen := req.PrefMaxLen
 		if prefMaxLen == 0 {
 			prefMaxLen = MaxPreferredLength
 		}
+		limit := req.MaxEntries
+		if limit == 0 {
+			limit = DefaultMaxEntries
+		}
+		yielded := 0
 		var resume uint32
 		for page := 0; ; page++ {
 			if err := ctx.Err(); err != nil {
@@ -95,6 +133,11 @@ func All(ctx context.Context, api SessionAPI, req EnumRequest) iter.Seq2[Info, e
 				return
 			}
 			for _, e := range res.Entries {
+				if limit > 0 && yielded == limit {
+					yield(nil, fmt.Errorf("%w: more than %d entries, at page %d", ErrTooManyEntries, limit, page+1))
+					return
+				}
+				yielded++
 				if !yield(e, nil) {
 					return
 				}
@@ -111,7 +154,7 @@ func All(ctx context.Context, api SessionAPI, req EnumRequest) iter.Seq2[Info, e
 }
 
 // Collect runs [All] and returns the entries in order, stopping at the first error (and
-// returning the entries read before it).
+// returning the entries read before it: with [ErrTooManyEntries], the first req.MaxEntries).
 func Collect(ctx context.Context, api SessionAPI, req EnumRequest) ([]Info, error) {
 	var out []Info
 	for e, err := range All(ctx, api, req) {

@@ -35,6 +35,23 @@
 // together with it (spec §5.3). [All] runs the resume loop correctly and is what most callers
 // want.
 //
+// Error texts differ between implementations (a lone fake, a fleet of fakes, MS-SRVS over
+// SMB2, netapi32) for the same status; compare with errors.Is(err, ERROR_ACCESS_DENIED), which
+// matches them all, and print with [StatusString]. [StatusOf] returns NERR_Success (0) with
+// ok false for an error that carries no status: never drop its ok.
+//
+// # Paging
+//
+// Stop on the status, never on the resume handle: after NERR_Success Windows leaves a
+// non-zero handle (18 in a real capture), Samba 0. [All] does this. prefMaxLen 0 is a zero
+// budget in NetSessionEnum but means [MaxPreferredLength] in [EnumRequest].
+//
+// What [All] and [Collect] take from a server is bounded: [MaxPages] calls, and
+// EnumRequest.MaxEntries entries ([DefaultMaxEntries], a million, when 0; negative for no
+// bound), past which they stop with [ErrTooManyEntries] (Collect returning the entries read
+// so far), so a hostile server that answers every page ERROR_MORE_DATA with new entries costs
+// a caller at most MaxEntries entries of memory.
+//
 // # Buffer accounting
 //
 // [EntrySize] and friends compute how many bytes of a prefmaxlen budget an entry takes, as

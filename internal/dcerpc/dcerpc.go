@@ -115,15 +115,15 @@ type FaultError struct {
 
 // Fault statuses met here beyond those sessionapi names (C706 appendix E, MS-RPCE 2.2.2.11).
 const (
-	NCA_S_UNK_IF        uint32 = 0x1C010003 //nolint:revive // C706 spelling: unknown interface
-	NCA_S_PROTO_ERROR   uint32 = 0x1C01000B //nolint:revive // protocol error
-	RPC_S_ACCESS_DENIED uint32 = 0x00000005 //nolint:revive // Samba's DCERPC_FAULT_ACCESS_DENIED
-	RPC_X_BAD_STUB_DATA uint32 = 0x000006F7 //nolint:revive // Windows' number for a bad-stub fault
+	NCA_S_UNK_IF        uint32 = 0x1C010003                             //nolint:revive // C706 spelling: unknown interface
+	NCA_S_PROTO_ERROR   uint32 = 0x1C01000B                             //nolint:revive // protocol error
+	RPC_S_ACCESS_DENIED uint32 = 0x00000005                             //nolint:revive // Samba's DCERPC_FAULT_ACCESS_DENIED
+	RPC_X_BAD_STUB_DATA        = uint32(sessionapi.RPC_X_BAD_STUB_DATA) //nolint:revive // Windows' number for a bad-stub fault
 )
 
 var faultNames = map[uint32]string{
-	uint32(sessionapi.NCA_S_OP_RNG_ERROR):        "NCA_S_OP_RNG_ERROR",
-	uint32(sessionapi.NCA_S_FAULT_BAD_STUB_DATA): "NCA_S_FAULT_BAD_STUB_DATA",
+	uint32(sessionapi.NCA_S_OP_RNG_ERROR):           "NCA_S_OP_RNG_ERROR",
+	uint32(sessionapi.NCA_S_FAULT_CONTEXT_MISMATCH): "NCA_S_FAULT_CONTEXT_MISMATCH",
 	NCA_S_UNK_IF:        "NCA_S_UNK_IF",
 	NCA_S_PROTO_ERROR:   "NCA_S_PROTO_ERROR",
 	RPC_S_ACCESS_DENIED: "ACCESS_DENIED",
@@ -174,12 +174,13 @@ func (e *BindError) Error() string {
 // Conn is a bound DCE/RPC association over one pipe. Calls are sequential: it is not safe for
 // concurrent use.
 type Conn struct {
-	rw      io.ReadWriter
-	xmit    int // largest fragment we send
-	recv    int // largest fragment we accept
-	callID  uint32
-	pending []byte // bytes read past the last fragment (byte-mode pipes)
-	readBuf []byte
+	rw       io.ReadWriter
+	xmit     int // largest fragment we send
+	recv     int // largest fragment we accept
+	callID   uint32
+	pending  []byte // bytes read past the last fragment (byte-mode pipes)
+	transfer SyntaxID
+	readBuf  []byte
 }
 
 // header is the common PDU header.
@@ -229,6 +230,12 @@ func parseHeader(b []byte) (header, error) {
 // send and receive fragment (0 means DefaultFrag). Values under MinFrag are sent as given, for
 // tests of fragmentation; a real server may refuse them.
 func Bind(rw io.ReadWriter, iface SyntaxID, frag int) (*Conn, error) {
+	return BindSyntax(rw, iface, NDR20, frag)
+}
+
+// BindSyntax is Bind with the transfer syntax to offer: NDR20 or NDR64. The stubs given to
+// Call must then be in that syntax.
+func BindSyntax(rw io.ReadWriter, iface, transfer SyntaxID, frag int) (*Conn, error) {
 	if frag <= 0 {
 		frag = DefaultFrag
 	}
@@ -236,7 +243,7 @@ func Bind(rw io.ReadWriter, iface SyntaxID, frag int) (*Conn, error) {
 		frag = 0xFFFF
 	}
 	// Every peer may send MinFrag-sized fragments whatever we offered (C706 12.6.3.6).
-	c := &Conn{rw: rw, xmit: frag, recv: max(frag, MinFrag), callID: 1}
+	c := &Conn{rw: rw, xmit: frag, recv: max(frag, MinFrag), callID: 1, transfer: transfer}
 	b := appendHeader(nil, ptBind, pfcFirstFrag|pfcLastFrag, c.callID)
 	b = binary.LittleEndian.AppendUint16(b, uint16(frag)) // max_xmit_frag
 	b = binary.LittleEndian.AppendUint16(b, uint16(frag)) // max_recv_frag
@@ -247,8 +254,8 @@ func Bind(rw io.ReadWriter, iface SyntaxID, frag int) (*Conn, error) {
 	b = iface.UUID.appendTo(b)
 	b = binary.LittleEndian.AppendUint16(b, iface.Major)
 	b = binary.LittleEndian.AppendUint16(b, iface.Minor)
-	b = NDR20.UUID.appendTo(b)
-	b = binary.LittleEndian.AppendUint32(b, uint32(NDR20.Major)|uint32(NDR20.Minor)<<16)
+	b = transfer.UUID.appendTo(b)
+	b = binary.LittleEndian.AppendUint32(b, uint32(transfer.Major)|uint32(transfer.Minor)<<16)
 	if _, err := rw.Write(finish(b)); err != nil {
 		return nil, fmt.Errorf("dcerpc: sending bind: %w", err)
 	}
@@ -300,8 +307,8 @@ func (c *Conn) parseBindAck(body []byte) error {
 	}
 	var ts UUID
 	copy(ts[:], body[off+8:off+24])
-	if ts != NDR20.UUID.wire() {
-		return fmt.Errorf("%w: bind_ack accepted transfer syntax %x, want NDR 2.0", ErrProtocol, ts)
+	if ts != c.transfer.UUID.wire() {
+		return fmt.Errorf("%w: bind_ack accepted transfer syntax %x, want %s", ErrProtocol, ts, c.transfer.UUID)
 	}
 	// C706 forbids sizes under MinFrag, but all we need is room for some stub after the
 	// request header; refusing less keeps Call's fragment loop finite.

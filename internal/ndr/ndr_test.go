@@ -161,28 +161,37 @@ func TestDecodeStringWithoutNUL(t *testing.T) {
 	w.u32(1)
 	w.u32(0)
 	w.u32(1)
-	w.b = append(w.b, 'a', 0, 0, 0)
-	r := &reader{b: w.b}
+	copy(w.reserve(4), "a\x00\x00\x00")
+	r := &reader{b: w.bytes()}
 	r.str("s")
 	require.ErrorIs(t, r.err, ErrMalformed)
 }
 
+// FuzzDecodeSessEnumResponse: whatever decodes, in either syntax, encodes and decodes back to
+// the same value. go test ./internal/ndr -run '^$' -fuzz FuzzDecodeSessEnumResponse -fuzztime 20s -fuzzminimizetime 5s
 func FuzzDecodeSessEnumResponse(f *testing.F) {
 	for _, p := range sampleResponses() {
-		f.Add(EncodeSessEnumResponse(p))
+		f.Add(EncodeSessEnumResponse(p), false)
+		f.Add(NDR64.EncodeSessEnumResponse(p), true)
 	}
-	f.Add([]byte{})
+	f.Add([]byte{}, false)
 	for _, name := range []string{"enum-level0.bin", "enum-level1-resume0.bin", "enum-level2-invalid.bin", "enum-level1-denied.bin"} {
-		f.Add(readSamba(f, name))
+		f.Add(readSamba(f, name), false)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		p, err := DecodeSessEnumResponse(b)
+	f.Add(readWindows(f, captureARsp), true)
+	f.Add(readWindows(f, vectorBRsp), false)
+	f.Fuzz(func(t *testing.T, b []byte, ndr64 bool) {
+		syn := NDR20
+		if ndr64 {
+			syn = NDR64
+		}
+		p, err := syn.DecodeSessEnumResponse(b)
 		if err != nil {
 			return
 		}
 		// What decodes must encode and decode back to the same value (string members that
 		// were NULL come back as empty strings, which is how the client reports them too).
-		again, err := DecodeSessEnumResponse(EncodeSessEnumResponse(p))
+		again, err := syn.DecodeSessEnumResponse(syn.EncodeSessEnumResponse(p))
 		require.NoError(t, err)
 		if len(p.Entries) == 0 {
 			p.Entries, again.Entries = nil, nil
@@ -192,13 +201,31 @@ func FuzzDecodeSessEnumResponse(f *testing.F) {
 	})
 }
 
+// FuzzDecodeSessEnumRequest is the server's side: hostile request stubs in either syntax. What
+// decodes re-encodes to a stub that decodes to the same request (NULL and "" kept apart).
+// go test ./internal/ndr -run '^$' -fuzz FuzzDecodeSessEnumRequest -fuzztime 20s -fuzzminimizetime 5s
 func FuzzDecodeSessEnumRequest(f *testing.F) {
 	for _, q := range sampleRequests() {
-		f.Add(EncodeSessEnumRequest(q))
+		f.Add(EncodeSessEnumRequest(q), false)
+		f.Add(NDR64.EncodeSessEnumRequest(q), true)
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = DecodeSessEnumRequest(b)
-		_, _ = DecodeSessDelRequest(b)
-		_, _ = DecodeSessDelResponse(b)
+	f.Add(readWindows(f, captureAReq), true)
+	f.Add(NDR64.EncodeSessDelRequest(&SessDelRequest{ClientName: ptr("")}), true)
+	f.Fuzz(func(t *testing.T, b []byte, ndr64 bool) {
+		syn := NDR20
+		if ndr64 {
+			syn = NDR64
+		}
+		if q, err := syn.DecodeSessEnumRequest(b); err == nil {
+			again, err := syn.DecodeSessEnumRequest(syn.EncodeSessEnumRequest(q))
+			require.NoError(t, err)
+			require.Equal(t, q, again)
+		}
+		if q, err := syn.DecodeSessDelRequest(b); err == nil {
+			again, err := syn.DecodeSessDelRequest(syn.EncodeSessDelRequest(q))
+			require.NoError(t, err)
+			require.Equal(t, q, again)
+		}
+		_, _ = syn.DecodeSessDelResponse(b)
 	})
 }

@@ -48,8 +48,24 @@ type SessDelRequest struct {
 // level selects the empty default arm.
 func validArm(l sessionapi.Level) bool { return l.ValidForEnum() }
 
-// scalarSize is the bytes one array element's scalars take (4 per pointer and per uint32).
-func scalarSize(l sessionapi.Level) int {
+// scalarSize is the bytes one array element's scalars take at least: 4 per uint32, and 4 per
+// pointer in NDR20, 8 in NDR64 (where each element is also padded to 8).
+func scalarSize(l sessionapi.Level, ndr64 bool) int {
+	if ndr64 {
+		switch l {
+		case sessionapi.Level0:
+			return 8
+		case sessionapi.Level1:
+			return 32
+		case sessionapi.Level2:
+			return 40
+		case sessionapi.Level10:
+			return 24
+		case sessionapi.Level502:
+			return 48
+		}
+		return 0
+	}
 	switch l {
 	case sessionapi.Level0:
 		return 4
@@ -65,18 +81,52 @@ func scalarSize(l sessionapi.Level) int {
 	return 0
 }
 
-// EncodeSessEnumRequest writes the request stub. The container it sends is the empty one of
-// the requested level (count 0, NULL array), as Windows and impacket do.
-func EncodeSessEnumRequest(q *SessEnumRequest) []byte {
-	w := &writer{}
+// EncodeSessEnumRequest writes the request stub in NDR20. The container it sends is the empty
+// one of the requested level (count 0, NULL array), as Windows and impacket do.
+func EncodeSessEnumRequest(q *SessEnumRequest) []byte { return NDR20.EncodeSessEnumRequest(q) }
+
+// DecodeSessEnumRequest reads an NDR20 request stub. See [Syntax.DecodeSessEnumRequest].
+func DecodeSessEnumRequest(b []byte) (*SessEnumRequest, error) {
+	return NDR20.DecodeSessEnumRequest(b)
+}
+
+// EncodeSessEnumResponse writes an NDR20 response stub. See [Syntax.EncodeSessEnumResponse].
+func EncodeSessEnumResponse(p *SessEnumResponse) []byte { return NDR20.EncodeSessEnumResponse(p) }
+
+// DecodeSessEnumResponse reads an NDR20 response stub from an untrusted server.
+func DecodeSessEnumResponse(b []byte) (*SessEnumResponse, error) {
+	return NDR20.DecodeSessEnumResponse(b)
+}
+
+func (s Syntax) writer() *writer         { return &writer{ndr64: s == NDR64} }
+func (s Syntax) reader(b []byte) *reader { return &reader{b: b, ndr64: s == NDR64} }
+
+// writeEnumStruct writes SESSION_ENUM_STRUCT's fixed part: Level, the union's discriminant and,
+// for a level with an arm, the container pointer. It reports whether the container follows.
+func writeEnumStruct(w *writer, level sessionapi.Level, container bool) bool {
+	w.alignStruct()
+	w.u32(uint32(level)) // Level
+	w.alignStruct()      // the union holds a pointer: aligned as one
+	w.u32(uint32(level)) // the union's discriminant
+	if !validArm(level) {
+		// The empty default arm. NDR64 pads the structure to its alignment.
+		w.alignStruct()
+		return false
+	}
+	w.ptr(container)
+	return container
+}
+
+// EncodeSessEnumRequest writes the request stub in syntax s. The container it sends is the
+// empty one of the requested level (count 0, NULL array), as Windows and impacket do.
+func (s Syntax) EncodeSessEnumRequest(q *SessEnumRequest) []byte {
+	w := s.writer()
 	w.uniqueStr(q.ServerName)
 	w.uniqueStr(q.ClientName)
 	w.uniqueStr(q.UserName)
 	// [in, out, ref] LPSESSION_ENUM_STRUCT: no referent id for a top-level ref pointer.
-	w.u32(uint32(q.Level)) // Level
-	w.u32(uint32(q.Level)) // the union's discriminant
-	if validArm(q.Level) {
-		w.ptr(true)
+	if writeEnumStruct(w, q.Level, true) {
+		w.alignStruct()
 		w.u32(0)     // EntriesRead
 		w.ptr(false) // Buffer
 	}
@@ -85,12 +135,15 @@ func EncodeSessEnumRequest(q *SessEnumRequest) []byte {
 	if q.Resume != nil {
 		w.u32(*q.Resume)
 	}
-	return w.b
+	return w.bytes()
 }
 
-// DecodeSessEnumRequest reads a request stub (for test servers and cross-checks).
-func DecodeSessEnumRequest(b []byte) (*SessEnumRequest, error) {
-	r := &reader{b: b}
+// DecodeSessEnumRequest reads a request stub in syntax s, from an untrusted client. A NULL
+// string pointer reads as nil, a non-NULL empty string (what netapi32 sends for "") as a
+// pointer to "". Every count is checked against the bytes present before anything is
+// allocated; a string without its NUL is an error wrapping ErrMalformed.
+func (s Syntax) DecodeSessEnumRequest(b []byte) (*SessEnumRequest, error) {
+	r := s.reader(b)
 	q := &SessEnumRequest{}
 	q.ServerName = r.uniqueStr("ServerName")
 	q.ClientName = r.uniqueStr("ClientName")
@@ -107,33 +160,36 @@ func DecodeSessEnumRequest(b []byte) (*SessEnumRequest, error) {
 		q.Resume = &v
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("NetrSessionEnum request: %w", r.err)
+		return nil, fmt.Errorf("NetrSessionEnum request (%s): %w", s, r.err)
 	}
 	return q, nil
 }
 
-// EncodeSessEnumResponse writes a response stub: the container of Level, TotalEntries, the
-// resume handle and the WERROR. Every string member is written as a non-NULL pointer, even when
-// empty, as Samba does.
-func EncodeSessEnumResponse(p *SessEnumResponse) []byte {
-	w := &writer{}
-	w.u32(uint32(p.Level))
-	w.u32(uint32(p.Level))
-	if validArm(p.Level) {
-		has := p.HasContainer || len(p.Entries) > 0
-		w.ptr(has)
-		if has {
-			n := uint32(len(p.Entries))
-			w.u32(n)
-			w.ptr(n > 0)
-			if n > 0 {
-				w.u32(n) // conformance: the array's maximum count
-				for i := range p.Entries {
-					writeScalars(w, p.Level, &p.Entries[i])
-				}
-				for i := range p.Entries {
-					writeDeferred(w, p.Level, &p.Entries[i])
-				}
+// EncodeSessEnumResponse writes a response stub in syntax s: the container of Level,
+// TotalEntries, the resume handle and the WERROR. Every string member is written as a non-NULL
+// pointer, even when empty, as Samba and Windows do.
+func (s Syntax) EncodeSessEnumResponse(p *SessEnumResponse) []byte {
+	w := s.writer()
+	// One allocation for the whole stub: a string takes at most 3 counts, padding and 2 bytes
+	// per UTF-8 byte.
+	size := 64
+	for i := range p.Entries {
+		e := &p.Entries[i]
+		size += scalarSize(p.Level, w.ndr64) + 4*32 + 2*(len(e.ClientName)+len(e.UserName)+len(e.ClientType)+len(e.Transport))
+	}
+	w.b = make([]byte, size)
+	if writeEnumStruct(w, p.Level, p.HasContainer || len(p.Entries) > 0) {
+		n := uint32(len(p.Entries))
+		w.alignStruct()
+		w.u32(n)
+		w.ptr(n > 0)
+		if n > 0 {
+			w.count(n) // conformance: the array's maximum count
+			for i := range p.Entries {
+				writeScalars(w, p.Level, &p.Entries[i])
+			}
+			for i := range p.Entries {
+				writeDeferred(w, p.Level, &p.Entries[i])
 			}
 		}
 	}
@@ -143,13 +199,14 @@ func EncodeSessEnumResponse(p *SessEnumResponse) []byte {
 		w.u32(*p.Resume)
 	}
 	w.u32(p.Result)
-	return w.b
+	return w.bytes()
 }
 
 // writeScalars writes one element's fixed part: its members in declaration order, each string
 // member as a non-NULL referent id whose string follows after the whole array.
 func writeScalars(w *writer, l sessionapi.Level, e *sessionapi.SessionInfo502) {
 	f := sessionapi.FieldsOf(l)
+	w.alignStruct()
 	w.ptr(true) // cname
 	if f.Has(sessionapi.FieldUserName) {
 		w.ptr(true)
@@ -200,26 +257,33 @@ type container struct {
 // array: Level, the union discriminant (which must equal Level) and, for a level with an arm,
 // the container pointer and the container's EntriesRead and Buffer pointer.
 func readEnumStruct(r *reader) (sessionapi.Level, container) {
+	r.alignStruct()
 	level := sessionapi.Level(r.u32("Level"))
+	r.alignStruct()
 	disc := r.u32("union discriminant")
 	if r.err == nil && disc != uint32(level) {
 		r.fail(fmt.Errorf("%w: SESSION_ENUM_STRUCT level %d but union discriminant %d", ErrMalformed, level, disc))
 	}
 	var c container
-	if r.err != nil || !validArm(level) {
+	if r.err != nil {
+		return level, c
+	}
+	if !validArm(level) {
+		r.alignStruct()
 		return level, c
 	}
 	c.present = r.ptr("container")
 	if c.present {
+		r.alignStruct()
 		c.count = r.u32("EntriesRead")
 		c.hasArray = r.ptr("Buffer")
 	}
 	return level, c
 }
 
-// DecodeSessEnumResponse reads a response stub from an untrusted server.
-func DecodeSessEnumResponse(b []byte) (*SessEnumResponse, error) {
-	r := &reader{b: b}
+// DecodeSessEnumResponse reads a response stub in syntax s from an untrusted server.
+func (s Syntax) DecodeSessEnumResponse(b []byte) (*SessEnumResponse, error) {
+	r := s.reader(b)
 	p := &SessEnumResponse{}
 	level, c := readEnumStruct(r)
 	p.Level = level
@@ -239,7 +303,7 @@ func DecodeSessEnumResponse(b []byte) (*SessEnumResponse, error) {
 	}
 	p.Result = r.u32("WERROR")
 	if r.err != nil {
-		return nil, fmt.Errorf("NetrSessionEnum response: %w", r.err)
+		return nil, fmt.Errorf("NetrSessionEnum response (%s): %w", s, r.err)
 	}
 	return p, nil
 }
@@ -247,7 +311,7 @@ func DecodeSessEnumResponse(b []byte) (*SessEnumResponse, error) {
 // readEntries reads the conformant array of the container: its maximum count (which must equal
 // EntriesRead), the elements' scalars, then the strings of each element in order.
 func readEntries(r *reader, l sessionapi.Level, count uint32) []sessionapi.SessionInfo502 {
-	maxCount := r.u32("array maximum count")
+	maxCount := r.count("array maximum count", "")
 	if r.err != nil {
 		return nil
 	}
@@ -255,7 +319,7 @@ func readEntries(r *reader, l sessionapi.Level, count uint32) []sessionapi.Sessi
 		r.fail(fmt.Errorf("%w: EntriesRead %d but the array holds %d", ErrMalformed, count, maxCount))
 		return nil
 	}
-	size := scalarSize(l)
+	size := scalarSize(l, r.ndr64)
 	if uint64(count)*uint64(size) > uint64(r.remaining()) {
 		r.fail(fmt.Errorf("%w: %d entries of %d bytes claimed, %d bytes left", ErrShort, count, size, r.remaining()))
 		return nil
@@ -266,6 +330,7 @@ func readEntries(r *reader, l sessionapi.Level, count uint32) []sessionapi.Sessi
 	has := make([]ptrs, count)
 	for i := range entries {
 		e, h := &entries[i], &has[i]
+		r.alignStruct()
 		h.cname = r.ptr("sesi_cname")
 		if f.Has(sessionapi.FieldUserName) {
 			h.user = r.ptr("sesi_username")
@@ -313,42 +378,56 @@ func readEntries(r *reader, l sessionapi.Level, count uint32) []sessionapi.Sessi
 	return entries
 }
 
-// EncodeSessDelRequest writes the NetrSessionDel request stub.
-func EncodeSessDelRequest(q *SessDelRequest) []byte {
-	w := &writer{}
+// EncodeSessDelRequest writes the NetrSessionDel request stub in NDR20.
+func EncodeSessDelRequest(q *SessDelRequest) []byte { return NDR20.EncodeSessDelRequest(q) }
+
+// DecodeSessDelRequest reads an NDR20 NetrSessionDel request stub.
+func DecodeSessDelRequest(b []byte) (*SessDelRequest, error) { return NDR20.DecodeSessDelRequest(b) }
+
+// EncodeSessDelResponse writes the NetrSessionDel response stub: the WERROR alone (the same in
+// both syntaxes).
+func EncodeSessDelResponse(result uint32) []byte { return NDR20.EncodeSessDelResponse(result) }
+
+// DecodeSessDelResponse reads the NetrSessionDel response stub.
+func DecodeSessDelResponse(b []byte) (uint32, error) { return NDR20.DecodeSessDelResponse(b) }
+
+// EncodeSessDelRequest writes the NetrSessionDel request stub in syntax s.
+func (s Syntax) EncodeSessDelRequest(q *SessDelRequest) []byte {
+	w := s.writer()
 	w.uniqueStr(q.ServerName)
 	w.uniqueStr(q.ClientName)
 	w.uniqueStr(q.UserName)
-	return w.b
+	return w.bytes()
 }
 
-// DecodeSessDelRequest reads a NetrSessionDel request stub.
-func DecodeSessDelRequest(b []byte) (*SessDelRequest, error) {
-	r := &reader{b: b}
+// DecodeSessDelRequest reads a NetrSessionDel request stub in syntax s, from an untrusted
+// client, keeping NULL (nil) apart from a non-NULL empty string.
+func (s Syntax) DecodeSessDelRequest(b []byte) (*SessDelRequest, error) {
+	r := s.reader(b)
 	q := &SessDelRequest{
 		ServerName: r.uniqueStr("ServerName"),
 		ClientName: r.uniqueStr("ClientName"),
 		UserName:   r.uniqueStr("UserName"),
 	}
 	if r.err != nil {
-		return nil, fmt.Errorf("NetrSessionDel request: %w", r.err)
+		return nil, fmt.Errorf("NetrSessionDel request (%s): %w", s, r.err)
 	}
 	return q, nil
 }
 
-// EncodeSessDelResponse writes the NetrSessionDel response stub: the WERROR alone.
-func EncodeSessDelResponse(result uint32) []byte {
-	w := &writer{}
+// EncodeSessDelResponse writes the NetrSessionDel response stub in syntax s.
+func (s Syntax) EncodeSessDelResponse(result uint32) []byte {
+	w := s.writer()
 	w.u32(result)
-	return w.b
+	return w.bytes()
 }
 
-// DecodeSessDelResponse reads the NetrSessionDel response stub.
-func DecodeSessDelResponse(b []byte) (uint32, error) {
-	r := &reader{b: b}
+// DecodeSessDelResponse reads the NetrSessionDel response stub in syntax s.
+func (s Syntax) DecodeSessDelResponse(b []byte) (uint32, error) {
+	r := s.reader(b)
 	v := r.u32("WERROR")
 	if r.err != nil {
-		return 0, fmt.Errorf("NetrSessionDel response: %w", r.err)
+		return 0, fmt.Errorf("NetrSessionDel response (%s): %w", s, r.err)
 	}
 	return v, nil
 }
