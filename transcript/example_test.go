@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"time"
 
 	"github.com/sessionsim/sessionsim/fake"
 	"github.com/sessionsim/sessionsim/sessionapi"
@@ -109,4 +110,63 @@ func ExampleRecordBattery() {
 	// 2 sessions observed, 28 calls
 	// NetSessionEnum(server="\\FILESRV01", level=502, prefmaxlen=MAX_PREFERRED_LENGTH) = NERR_Success, read=2, total=2
 	// NetSessionEnum(server="\\FILESRV01", level=0, prefmaxlen=MAX_PREFERRED_LENGTH) = NERR_Success, read=2, total=2
+}
+
+// Stream a transcript as it is made: the header first, then each call as it happens, then
+// Close. The bytes are those of Transcript.YAML for the same transcript.
+func ExampleNewYAMLWriter() {
+	w := transcript.NewYAMLWriter(os.Stdout)
+	if err := w.WriteHeader(&transcript.Transcript{Source: transcript.SourceRecording,
+		Servers: []transcript.Server{{Name: "FS01", Time: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}}}); err != nil {
+		log.Fatal(err)
+	}
+	for i := range 2 {
+		c := &transcript.Call{Seq: i + 1, Op: transcript.OpEnum, Level: sessionapi.Level0, PrefMaxLen: sessionapi.MaxPreferredLength,
+			TotalEntries: 1, Entries: []transcript.Entry{transcript.EntryOf(&sessionapi.SessionInfo0{ClientName: `\\ws01`})}}
+		if err := w.WriteCall(c); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// # sessionsim transcript, format 1: one item per call (or timeline event).
+	// # args without resume = a NULL resume handle; entries carry only the members their level has.
+	//
+	// transcript: 1
+	// source: recording
+	// servers:
+	//   - name: FS01
+	//     time: "2026-01-05T09:00:00Z"
+	// calls:
+	//   - seq: 1
+	//     at: 0s
+	//     call: NetSessionEnum
+	//     args: {level: 0, prefmaxlen: MAX_PREFERRED_LENGTH}
+	//     status: NERR_Success
+	//     entriesread: 1
+	//     totalentries: 1
+	//     entries:
+	//       - {cname: \\ws01}
+	//   - seq: 2
+	//     at: 0s
+	//     call: NetSessionEnum
+	//     args: {level: 0, prefmaxlen: MAX_PREFERRED_LENGTH}
+	//     status: NERR_Success
+	//     entriesread: 1
+	//     totalentries: 1
+	//     entries:
+	//       - {cname: \\ws01}
+}
+
+// Show a name from a server on a terminal: control characters escaped, long values cut.
+func ExampleEscape() {
+	fmt.Println(transcript.Escape("ws01\x1b]0;owned\x07\r\nforged"))
+	fmt.Println(transcript.Escape("\u202egnp.exe"))
+	fmt.Println(transcript.EscapeN("a-very-long-client-name", 6))
+	// Output:
+	// ws01\x1b]0;owned\x07\r\nforged
+	// \u202egnp.exe
+	// a-very…(+17 bytes)
 }

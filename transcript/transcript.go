@@ -2,6 +2,7 @@ package transcript
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -186,11 +187,11 @@ func (e *Entry) Value(f sessionapi.Field) string {
 	case sessionapi.FieldUserName:
 		return i.UserName
 	case sessionapi.FieldNumOpens:
-		return fmt.Sprint(i.NumOpens)
+		return strconv.FormatUint(uint64(i.NumOpens), 10)
 	case sessionapi.FieldTime:
-		return fmt.Sprint(i.Time)
+		return strconv.FormatUint(uint64(i.Time), 10)
 	case sessionapi.FieldIdleTime:
-		return fmt.Sprint(i.IdleTime)
+		return strconv.FormatUint(uint64(i.IdleTime), 10)
 	case sessionapi.FieldUserFlags:
 		return i.UserFlags.String()
 	case sessionapi.FieldClientType:

@@ -2,7 +2,6 @@ package transcript
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,30 +17,38 @@ const header = `sessionsim transcript, format 1: one item per call (or timeline 
 args without resume = a NULL resume handle; entries carry only the members their level has.`
 
 // YAML writes the transcript in its text form: deterministic, LF line endings, two-space
-// indentation, one entry per line.
+// indentation, one entry per line. It is [NewYAMLWriter] into a buffer.
 func (t *Transcript) YAML() ([]byte, error) {
 	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	doc := &yaml.Node{Kind: yaml.DocumentNode, HeadComment: header, Content: []*yaml.Node{t.node()}}
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("transcript: encode: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("transcript: encode: %w", err)
+	if err := writeWhole(NewYAMLWriter(&buf), t); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
 // JSON writes the transcript as indented JSON with the same keys and order as [Transcript.YAML].
+// It is [NewJSONWriter] into a buffer.
 func (t *Transcript) JSON() ([]byte, error) {
 	var buf bytes.Buffer
-	writeJSON(&buf, t.node(), "")
-	buf.WriteByte('\n')
+	if err := writeWhole(NewJSONWriter(&buf), t); err != nil {
+		return nil, err
+	}
 	return buf.Bytes(), nil
 }
 
+// timeFormat is how a server's start time is written.
+const timeFormat = time.RFC3339
+
 func (c *Call) node() *yaml.Node {
+	m := c.nodeWithout()
+	if len(c.Entries) > 0 {
+		add(m, "entries", entries(c.Entries))
+	}
+	return m
+}
+
+// nodeWithout is the call's node without its entries, which come last.
+func (c *Call) nodeWithout() *yaml.Node {
 	m := block()
 	if c.IsEvent() {
 		add(m, "at", str(c.At.String()))
@@ -89,9 +96,6 @@ func (c *Call) node() *yaml.Node {
 		if c.ResumeOut != nil {
 			add(m, "resume_out", num(uint64(*c.ResumeOut)))
 		}
-	}
-	if len(c.Entries) > 0 {
-		add(m, "entries", entries(c.Entries))
 	}
 	return m
 }
@@ -231,8 +235,7 @@ func writeJSON(buf *bytes.Buffer, n *yaml.Node, indent string) {
 }
 
 func writeJSONString(buf *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always marshals
-	buf.Write(b)
+	buf.Write(appendJSONString(buf.AvailableBuffer(), s))
 }
 
 // ---- reading ----

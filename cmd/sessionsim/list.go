@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/sessionsim/sessionsim/scenarios"
+	"github.com/sessionsim/sessionsim/transcript"
 )
 
 func cmdScenarios(_ context.Context, args []string, stdout, stderr io.Writer) int {
@@ -23,13 +24,15 @@ func cmdScenarios(_ context.Context, args []string, stdout, stderr io.Writer) in
 	case 1:
 		src, err := scenarios.BuiltinSource(pos[0])
 		if err != nil {
-			fmt.Fprintf(stderr, "sessionsim scenarios: %s\n", strings.TrimPrefix(err.Error(), "scenarios: "))
+			errorf(stderr, "sessionsim scenarios: %s", strings.TrimPrefix(err.Error(), "scenarios: "))
 			return exitUsage
 		}
-		_, _ = stdout.Write(src)
+		if _, err := stdout.Write(src); err != nil {
+			return exitFailed // reported by runContext
+		}
 		return exitOK
 	default:
-		fmt.Fprintf(stderr, "sessionsim scenarios: want at most one name, got %d\n", len(pos))
+		errorf(stderr, "sessionsim scenarios: want at most one name, got %d", len(pos))
 		return exitUsage
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -37,12 +40,14 @@ func cmdScenarios(_ context.Context, args []string, stdout, stderr io.Writer) in
 	for _, name := range scenarios.BuiltinNames() {
 		spec, err := scenarios.Builtin(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "sessionsim scenarios: built-in %s does not load: %v\n", name, err)
+			errorf(stderr, "sessionsim scenarios: built-in %s does not load: %v", name, err)
 			return exitUsage
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", name, firstSentence(spec.Description))
+		fmt.Fprintf(tw, "%s\t%s\n", name, transcript.Escape(firstSentence(spec.Description)))
 	}
-	_ = tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return exitFailed // reported by runContext
+	}
 	return exitOK
 }
 
@@ -57,14 +62,16 @@ func firstSentence(s string) string {
 
 func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flags("validate", "FILE...",
-		"Checks scenario files (or built-in names) without running them. Each problem is printed\n"+
-			"on stderr as file:line:column: field: what was expected. Exits 2 if any file is bad.", stdout)
+		"Checks scenario files (or built-in names) without running them, and prints for each good\n"+
+			"one its server and session counts (sessions the servers start with, generators counted\n"+
+			"without generating them). Each problem is printed on stderr as\n"+
+			"file:line:column: field: what was expected. Exits 2 if any file is bad.", stdout)
 	pos, code, stop := parse(fs, args, stderr)
 	if stop {
 		return code
 	}
 	if len(pos) == 0 {
-		fmt.Fprintf(stderr, "sessionsim validate: want at least one file\nRun 'sessionsim validate --help' for usage.\n")
+		errorf(stderr, "sessionsim validate: want at least one file\nRun 'sessionsim validate --help' for usage.")
 		return exitUsage
 	}
 	status := exitOK
@@ -75,12 +82,11 @@ func cmdValidate(_ context.Context, args []string, stdout, stderr io.Writer) int
 			status = exitUsage
 			continue
 		}
-		sessions := 0
-		for _, s := range spec.Servers {
-			sessions += len(s.Sessions)
+		servers, sessions := spec.Counts()
+		if _, err := fmt.Fprintf(stdout, "ok %s: %s, %d server(s), %d session(s), %d timeline event(s), %d step(s)\n",
+			transcript.Escape(arg), transcript.Escape(spec.Name), servers, sessions, len(spec.Timeline), len(spec.Steps)); err != nil {
+			return exitFailed // reported by runContext
 		}
-		fmt.Fprintf(stdout, "ok %s: %s, %d server(s), %d session(s), %d timeline event(s), %d step(s)\n",
-			arg, spec.Name, len(spec.Servers), sessions, len(spec.Timeline), len(spec.Steps))
 	}
 	return status
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +13,8 @@ import (
 
 	"github.com/sessionsim/sessionsim/fake"
 	"github.com/sessionsim/sessionsim/sessionapi"
+	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
+	"github.com/sessionsim/sessionsim/sweep"
 	"github.com/sessionsim/sessionsim/transcript"
 )
 
@@ -28,6 +32,9 @@ type LiveTarget struct {
 	Role string
 	// API is the client that makes the calls (--api): "srvsvc" or "netapi".
 	API string
+	// Timeout is --timeout: the dialer bounds each stage by it too (never more than the
+	// stage default).
+	Timeout time.Duration
 }
 
 // dialer connects to a live server with one client.
@@ -56,17 +63,41 @@ var dialLive dialer = func(ctx context.Context, t LiveTarget) (sessionapi.Sessio
 // now is the clock the live commands stamp calls with; tests set it to a fake's clock.
 var now = time.Now
 
+// defaultTimeout is --timeout's default: the whole run of enum or record, or each server of
+// a sweep.
+const defaultTimeout = 30 * time.Second
+
+// serverList is --server, which may be given more than once (a sweep).
+type serverList []string
+
+func (l *serverList) String() string { return strings.Join(*l, ",") }
+func (l *serverList) Set(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("empty server")
+	}
+	*l = append(*l, s)
+	return nil
+}
+
 // liveFlags declares the flags enum and record share.
-func liveFlags(name, usageLine, about string, stdout io.Writer) (*LiveTarget, *cmdFlags) {
+func liveFlags(name, usageLine, about string, stdout io.Writer) (*LiveTarget, *serverList, *time.Duration, *cmdFlags) {
 	fs := flags(name, usageLine, about, stdout)
 	t := &LiveTarget{}
-	fs.StringVar(&t.Server, "server", "", "the server, HOST or HOST:PORT (required)")
+	servers := &serverList{}
+	if name == "enum" {
+		fs.Var(servers, "server", "a server, HOST or HOST:PORT (required unless --servers-file); give it more than once to sweep several")
+	} else {
+		fs.StringVar(&t.Server, "server", "", "the server, HOST or HOST:PORT (required)")
+	}
 	fs.StringVar(&t.User, "user", "", "the account to log on with (required); the password comes from $SESSIONSIM_PASSWORD")
 	fs.StringVar(&t.Domain, "domain", "", "the account's domain, if any")
 	fs.StringVar(&t.Role, "role", "administrator", "the role --user has on the server (written into the transcript): "+roles())
 	fs.StringVar(&t.API, "api", "srvsvc", "the client that makes the calls: srvsvc (MS-SRVS over SMB2, any system) or netapi\n"+
 		"(netapi32.dll, Windows only; it connects \\\\HOST\\IPC$ as --user first, as net use does; port 445 only)")
-	return t, fs
+	timeout := fs.Duration("timeout", defaultTimeout, "give up after this long (the whole run; in a sweep, each server); besides, each\n"+
+		"stage of a connection (TCP connect, SMB2 negotiate, session setup, tree connect, pipe open,\n"+
+		"bind, each call) has its own limit of "+srvsvc.DefaultStageTimeout.String()+" (srvsvc.DefaultStageTimeout)")
+	return t, servers, timeout, fs
 }
 
 // checkAPI reports whether --api names a client this build has.
@@ -77,12 +108,12 @@ func (t *LiveTarget) checkAPI(name string, stderr io.Writer) bool {
 	var names []string
 	for _, a := range apiNames {
 		if a.name == t.API {
-			fmt.Fprintf(stderr, "sessionsim %s: --api %s: %s\n", name, t.API, a.missing)
+			errorf(stderr, "sessionsim %s: --api %s: %s", name, t.API, a.missing)
 			return false
 		}
 		names = append(names, a.name)
 	}
-	fmt.Fprintf(stderr, "sessionsim %s: --api: unknown client %q; want %s\n", name, t.API, strings.Join(names, " or "))
+	errorf(stderr, "sessionsim %s: --api: unknown client %q; want %s", name, t.API, strings.Join(names, " or "))
 	return false
 }
 
@@ -95,11 +126,11 @@ func (t *LiveTarget) check(name string, stderr io.Writer) bool {
 		missing = append(missing, "--user")
 	}
 	if len(missing) > 0 {
-		fmt.Fprintf(stderr, "sessionsim %s: missing %s\nRun 'sessionsim %s --help' for usage.\n", name, strings.Join(missing, " and "), name)
+		errorf(stderr, "sessionsim %s: missing %s\nRun 'sessionsim %s --help' for usage.", name, strings.Join(missing, " and "), name)
 		return false
 	}
 	if _, err := fake.ParseRole(t.Role); err != nil {
-		fmt.Fprintf(stderr, "sessionsim %s: --role: %v\n", name, err)
+		errorf(stderr, "sessionsim %s: --role: %v", name, err)
 		return false
 	}
 	if !t.checkAPI(name, stderr) {
@@ -109,13 +140,46 @@ func (t *LiveTarget) check(name string, stderr io.Writer) bool {
 	return true
 }
 
-func dial(ctx context.Context, name string, t *LiveTarget, stderr io.Writer) (sessionapi.SessionAPI, io.Closer, bool) {
+// checkTimeout refuses a --timeout that is not positive.
+func checkTimeout(name string, d time.Duration, stderr io.Writer) bool {
+	if d <= 0 {
+		errorf(stderr, "sessionsim %s: --timeout %v: want a positive duration such as 30s or 2m", name, d)
+		return false
+	}
+	return true
+}
+
+// dial connects; on failure it prints why and returns the exit status.
+func dial(ctx context.Context, name string, t *LiveTarget, stderr io.Writer) (sessionapi.SessionAPI, io.Closer, int) {
 	api, closer, err := dialLive(ctx, *t)
 	if err != nil {
-		fmt.Fprintf(stderr, "sessionsim %s: connect to %s as %s: %v\n", name, t.Server, t.User, err)
-		return nil, nil, false
+		errorf(stderr, "sessionsim %s: connect to %s as %s: %v", name, t.Server, t.User, explain(err))
+		switch {
+		case errors.Is(err, errNoPassword):
+			return nil, nil, exitUsage
+		case errors.Is(err, srvsvc.ErrLogonFailure):
+			return nil, nil, exitFailed // the server was reached and refused the account
+		}
+		return nil, nil, exitUnreachable
 	}
-	return api, closer, true
+	return api, closer, exitOK
+}
+
+// explain adds to a deadline error what the user can change.
+func explain(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w (see --timeout)", err)
+	}
+	return err
+}
+
+// callStatus is the exit status for a call that failed with err: 1 when the server answered
+// with a status (or the collection bound was hit), 3 for a transport failure or a timeout.
+func callStatus(err error) int {
+	if _, ok := sessionapi.StatusOf(err); ok || errors.Is(err, sessionapi.ErrTooManyEntries) || errors.Is(err, sessionapi.ErrNoProgress) {
+		return exitFailed
+	}
+	return exitUnreachable
 }
 
 // serverName is the servername argument for calls to HOST[:PORT]: the host, `\\`-prefixed.
@@ -127,63 +191,221 @@ func serverName(server string) string {
 	return `\\` + strings.Trim(host, "[]")
 }
 
+// readServersFile reads one server a line; blank lines and # comments are skipped.
+func readServersFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(io.LimitReader(f, maxServersFile+1))
+	sc.Buffer(make([]byte, 0, 4096), maxServerLine)
+	line := 0
+	read := 0
+	for sc.Scan() {
+		line++
+		read += len(sc.Bytes()) + 1
+		if read > maxServersFile {
+			return nil, fmt.Errorf("%s: larger than %d bytes", path, maxServersFile)
+		}
+		s := sc.Text()
+		if i := strings.IndexByte(s, '#'); i >= 0 {
+			s = s[:i]
+		}
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		if strings.ContainsAny(s, " \t") {
+			return nil, fmt.Errorf("%s:%d: %q: want one HOST or HOST:PORT a line", path, line, s)
+		}
+		if _, _, err := srvsvc.SplitServer(s); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		out = append(out, s)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %w", path, line+1, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no servers in it", path)
+	}
+	return out, nil
+}
+
+// Limits of --servers-file.
+const (
+	maxServersFile = 64 << 20 // bytes
+	maxServerLine  = 1024     // bytes in one line
+)
+
+// maxLevel is the largest --level (a DWORD).
+const maxLevel = 0xFFFFFFFF
+
 func cmdEnum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	t, fs := liveFlags("enum", "--server HOST[:PORT] --user NAME [--api srvsvc|netapi] [--level N] [-o table|json|yaml]",
-		"Enumerates the sessions of a live server (NetSessionEnum, all pages) and prints them.\n"+
-			"-o yaml and -o json print the calls as a transcript, the format of 'sessionsim replay -o yaml'.", stdout)
-	level := fs.Uint("level", 10, "the information level: 0, 1, 2, 10 or 502")
+	t, servers, timeout, fs := liveFlags("enum", "--server HOST[:PORT]... | --servers-file FILE  --user NAME [--api srvsvc|netapi] [--level N] [-o table|json|yaml|jsonl]",
+		"Enumerates the sessions of a live server (NetSessionEnum, all pages) and prints them as each\n"+
+			"page arrives. -o yaml and -o json print the calls as a transcript, the format of\n"+
+			"'sessionsim replay -o yaml'. At most --max-entries entries are read (default\n"+
+			"sessionapi.DefaultMaxEntries, 1,000,000; -1: no bound): a server that keeps sending more\n"+
+			"ends with an error after them.\n\n"+
+			"With several --server flags or --servers-file, it sweeps them, --concurrency at a time,\n"+
+			"each within --timeout: one line per server as it finishes (-o table, or -o jsonl: a\n"+
+			"JSON object per line), then a summary line (answered, refused, unreachable, timed out,\n"+
+			"errors; sessions found). A progress bar goes to stderr when it is a terminal. The exit\n"+
+			"status is 0 when every server answered, 1 otherwise.\n\n"+
+			"Exit status: 0 ok; 1 the server refused the call (a status such as ERROR_ACCESS_DENIED),\n"+
+			"more entries than --max-entries, or output not written; 2 usage; 3 the server was not\n"+
+			"reached, the transport failed, or --timeout ran out.", stdout)
+	level := fs.Uint64("level", 10, "the information level: 0, 1, 2, 10 or 502 (any DWORD is sent as given)")
 	client := fs.String("client", "", `only sessions from this client (\\NAME)`)
 	user := fs.String("filter-user", "", "only sessions of this user")
 	prefMax := fs.String("prefmaxlen", "MAX_PREFERRED_LENGTH", "preferred maximum bytes per call")
+	maxEntries := fs.Int("max-entries", sessionapi.DefaultMaxEntries, "read at most this many entries from a server (-1: no bound)")
+	serversFile := fs.String("servers-file", "", "sweep the servers listed in FILE, one HOST or HOST:PORT a line (# comments)")
+	concurrency := fs.Int("concurrency", sweep.DefaultConcurrency, fmt.Sprintf("in a sweep, servers enumerated at once (1 to %d)", sweep.MaxConcurrency))
 	out := output("table")
-	fs.Var(&out, "o", "output: table, yaml or json")
+	fs.Var(&out, "o", "output: table, yaml or json (one server); table or jsonl (a sweep)")
 	pos, code, stop := parse(fs, args, stderr)
 	if stop {
 		return code
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "sessionsim enum: unexpected argument %q\n", pos[0])
+		errorf(stderr, "sessionsim enum: unexpected argument %q", pos[0])
+		return exitUsage
+	}
+	if *level > maxLevel {
+		errorf(stderr, "sessionsim enum: --level %d: out of range; the level is a DWORD, 0 to %d (0, 1, 2, 10 and 502 are the levels servers know)", *level, uint64(maxLevel))
 		return exitUsage
 	}
 	pml, err := parsePrefMaxLen(*prefMax)
-	if err != nil || *level > 0xFFFFFFFF || !t.check("enum", stderr) {
-		if err != nil {
-			fmt.Fprintf(stderr, "sessionsim enum: --prefmaxlen: %v\n", err)
-		}
+	if err != nil {
+		errorf(stderr, "sessionsim enum: --prefmaxlen: %v", err)
 		return exitUsage
 	}
-	api, closer, ok := dial(ctx, "enum", t, stderr)
-	if !ok {
+	if *maxEntries == 0 || *maxEntries < -1 {
+		errorf(stderr, "sessionsim enum: --max-entries %d: want a positive count, or -1 for no bound", *maxEntries)
 		return exitUsage
+	}
+	if !checkTimeout("enum", *timeout, stderr) {
+		return exitUsage
+	}
+	hosts := []string(*servers)
+	if *serversFile != "" {
+		more, err := readServersFile(*serversFile)
+		if err != nil {
+			errorf(stderr, "sessionsim enum: --servers-file: %v", err)
+			return exitUsage
+		}
+		hosts = append(hosts, more...)
+	}
+	if len(hosts) > 0 {
+		t.Server = hosts[0]
+	}
+	if !t.check("enum", stderr) {
+		return exitUsage
+	}
+	req := sessionapi.EnumRequest{UncClientName: *client, UserName: *user,
+		Level: sessionapi.Level(*level), PrefMaxLen: pml, MaxEntries: *maxEntries}
+	if len(hosts) > 1 || *serversFile != "" || out == "jsonl" {
+		if out != "table" && out != "jsonl" {
+			errorf(stderr, "sessionsim enum: -o %s is for one server; a sweep prints table or jsonl", out)
+			return exitUsage
+		}
+		if *concurrency < 1 || *concurrency > sweep.MaxConcurrency {
+			errorf(stderr, "sessionsim enum: --concurrency %d: want 1 to %d", *concurrency, sweep.MaxConcurrency)
+			return exitUsage
+		}
+		return sweepHosts(ctx, t, hosts, req, sweep.Config{Concurrency: *concurrency, Timeout: *timeout, Request: req}, out, stdout, stderr)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	t.Timeout = *timeout
+	return enumOne(ctx, t, req, out, stdout, stderr)
+}
+
+// enumOne enumerates one server, printing each page as it arrives.
+func enumOne(ctx context.Context, t *LiveTarget, req sessionapi.EnumRequest, out output, stdout, stderr io.Writer) int {
+	api, closer, code := dial(ctx, "enum", t, stderr)
+	if code != exitOK {
+		return code
 	}
 	defer closer.Close()
 	start := now()
 	tr := &transcript.Transcript{Source: transcript.SourceRecording, Servers: []transcript.Server{{Name: t.Server, Time: start.UTC().Truncate(time.Second)}},
 		Callers: []transcript.Caller{{Name: t.User, Role: t.Role}}}
 	rec := transcript.NewRecorder(tr, tr.Servers[0].Time, now)
-	req := sessionapi.EnumRequest{ServerName: serverName(t.Server), UncClientName: *client, UserName: *user,
-		Level: sessionapi.Level(*level), PrefMaxLen: pml}
-	entries, err := sessionapi.Collect(ctx, rec.As(t.User, api), req)
-	if out != "table" {
-		if werr := writeTranscript(stdout, tr, out); werr != nil {
-			fmt.Fprintf(stderr, "sessionsim enum: %v\n", werr)
-			return exitUsage
-		}
+	var sw transcript.StreamWriter
+	var table *transcript.EntryTable
+	if out == "table" {
+		table = transcript.NewEntryTable(stdout)
 	} else {
-		var es []transcript.Entry
-		for _, e := range entries {
-			es = append(es, transcript.EntryOf(e))
+		sw = streamWriter(stdout, out)
+		if err := sw.WriteHeader(tr); err != nil {
+			errorf(stderr, "sessionsim enum: writing the output: %v", err)
+			return exitFailed
 		}
-		if len(es) > 0 {
-			_ = transcript.WriteEntries(stdout, es)
-		}
-		fmt.Fprintf(stdout, "%d session(s) at level %d from %s in %d call(s)\n", len(es), *level, t.Server, len(tr.Calls))
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "sessionsim enum: %v\n", err)
+	calls := 0
+	var werr error
+	// Each page is written as soon as its call returns: the recorder appends the call, and
+	// it leaves the transcript again at once, so memory holds one page.
+	flush := func() {
+		for i := range tr.Calls {
+			c := &tr.Calls[i]
+			calls++
+			if werr != nil {
+				continue
+			}
+			if table != nil {
+				werr = table.Write(c.Entries)
+			} else {
+				werr = sw.WriteCall(c)
+			}
+		}
+		tr.Calls = tr.Calls[:0]
+	}
+	req.ServerName = serverName(t.Server)
+	var err error
+	n := 0
+	for _, e := range sessionapi.All(ctx, &afterCall{SessionAPI: rec.As(t.User, api), after: flush}, req) {
+		if e != nil {
+			err = e
+			break
+		}
+		n++
+	}
+	flush()
+	if werr == nil {
+		if table != nil {
+			_, werr = fmt.Fprintf(stdout, "%d session(s) at level %d from %s in %d call(s)\n", n, req.Level, transcript.Escape(t.Server), calls)
+		} else {
+			werr = sw.Close()
+		}
+	}
+	if werr != nil {
+		errorf(stderr, "sessionsim enum: writing the output: %v", werr)
 		return exitFailed
 	}
+	if err != nil {
+		errorf(stderr, "sessionsim enum: %v", explain(err))
+		return callStatus(err)
+	}
 	return exitOK
+}
+
+// afterCall runs after once each NetSessionEnum returns, before its entries are used.
+type afterCall struct {
+	sessionapi.SessionAPI
+	after func()
+}
+
+func (a *afterCall) NetSessionEnum(ctx context.Context, serverName, uncClientName, userName string, level sessionapi.Level,
+	prefMaxLen uint32, resume *uint32) (sessionapi.EnumResult, error) {
+	res, err := a.SessionAPI.NetSessionEnum(ctx, serverName, uncClientName, userName, level, prefMaxLen, resume)
+	a.after()
+	return res, err
 }
 
 func parsePrefMaxLen(s string) (uint32, error) {
@@ -198,12 +420,14 @@ func parsePrefMaxLen(s string) (uint32, error) {
 }
 
 func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	t, fs := liveFlags("record", "--server HOST[:PORT] --user NAME [--api srvsvc|netapi] [--role ROLE] [--profile NAME] [--out FILE]",
+	t, _, timeout, fs := liveFlags("record", "--server HOST[:PORT] --user NAME [--api srvsvc|netapi] [--role ROLE] [--profile NAME] [--out FILE]",
 		"Runs a fixed, read-only battery of calls against a live server (enumerations at every\n"+
 			"level, paging with a small prefmaxlen, filters that match and that miss, invalid levels,\n"+
 			"GetInfo) and writes the transcript in the golden format, with the sessions the server\n"+
 			"reported first, so that a fake can be seeded from it and compared line by line\n"+
-			"(scenarios.ReplayTranscript). It never deletes a session.", stdout)
+			"(scenarios.ReplayTranscript). It never deletes a session.\n\n"+
+			"Exit status: 0 ok; 1 a call failed or the output was not written; 2 usage; 3 the server\n"+
+			"was not reached, the transport failed, or --timeout ran out.", stdout)
 	profile := fs.String("profile", "windows", "the fake profile the server should answer like: "+strings.Join(fake.ProfileNames(), ", "))
 	outFile := fs.String("out", "", "write the transcript to this file instead of stdout")
 	comment := fs.String("comment", "", "a note to keep in the transcript (server build, setup)")
@@ -212,41 +436,46 @@ func cmdRecord(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	if len(pos) > 0 {
-		fmt.Fprintf(stderr, "sessionsim record: unexpected argument %q\n", pos[0])
+		errorf(stderr, "sessionsim record: unexpected argument %q", pos[0])
 		return exitUsage
 	}
 	if _, err := fake.ProfileByName(*profile); err != nil {
-		fmt.Fprintf(stderr, "sessionsim record: --profile: %v\n", err)
+		errorf(stderr, "sessionsim record: --profile: %v", err)
 		return exitUsage
 	}
-	if !t.check("record", stderr) {
+	if !checkTimeout("record", *timeout, stderr) || !t.check("record", stderr) {
 		return exitUsage
 	}
-	api, closer, ok := dial(ctx, "record", t, stderr)
-	if !ok {
-		return exitUsage
+	t.Timeout = *timeout
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	api, closer, code := dial(ctx, "record", t, stderr)
+	if code != exitOK {
+		return code
 	}
 	defer closer.Close()
 	tr, err := transcript.RecordBattery(ctx, api, transcript.BatteryConfig{Server: t.Server, ServerName: serverName(t.Server),
 		Caller: t.User, Role: t.Role, Profile: *profile, Comment: *comment, Now: now})
 	if err != nil {
-		fmt.Fprintf(stderr, "sessionsim record: %v\n", err)
-		return exitFailed
+		errorf(stderr, "sessionsim record: %v", explain(err))
+		return callStatus(err)
 	}
 	b, err := tr.YAML()
 	if err != nil {
-		fmt.Fprintf(stderr, "sessionsim record: %v\n", err)
+		errorf(stderr, "sessionsim record: %v", err)
 		return exitFailed
 	}
 	if *outFile == "" {
-		_, _ = stdout.Write(b)
+		if _, err := stdout.Write(b); err != nil {
+			return exitFailed // reported by runContext
+		}
 		return exitOK
 	}
 	if err := os.WriteFile(*outFile, b, 0o644); err != nil {
-		fmt.Fprintf(stderr, "sessionsim record: %v\n", err)
+		errorf(stderr, "sessionsim record: %v", err)
 		return exitFailed
 	}
-	fmt.Fprintf(stderr, "sessionsim record: %d calls written to %s\n", len(tr.Calls), *outFile)
+	errorf(stderr, "sessionsim record: %d calls written to %s", len(tr.Calls), *outFile)
 	return exitOK
 }
 

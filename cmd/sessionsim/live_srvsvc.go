@@ -42,7 +42,11 @@ func dialSrvsvc(ctx context.Context, t LiveTarget) (sessionapi.SessionAPI, io.Cl
 			return nil, nil, err
 		}
 	}
-	c, err := srvsvc.Dial(ctx, srvsvc.Config{Host: host, Port: port, User: t.User, Domain: t.Domain, Password: t.Password})
+	cfg := srvsvc.Config{Host: host, Port: port, User: t.User, Domain: t.Domain, Password: t.Password}
+	if t.Timeout > 0 && t.Timeout < srvsvc.DefaultStageTimeout {
+		cfg.StageTimeout = t.Timeout
+	}
+	c, err := srvsvc.Dial(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

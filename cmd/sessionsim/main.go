@@ -6,8 +6,27 @@
 //	sessionsim scenarios                    # the built-ins
 //	sessionsim validate my.yaml other.yaml  # check files
 //
-// Exit status: 0 success, 1 an expectation failed (the diff is on stderr), 2 bad usage or a
-// bad scenario file.
+//	sessionsim enum --server HOST --user NAME           # the sessions of a live server
+//	sessionsim enum --servers-file hosts.txt -o jsonl ... # a sweep of many servers
+//	sessionsim sweep large-fleet                        # a sweep of a scenario's fleet, in-process
+//
+// # Exit status
+//
+//	0  success
+//	1  an expectation was not met (replay; the diff is on stderr), a server refused a call
+//	   (a status such as ERROR_ACCESS_DENIED), a sweep found a server that did not answer,
+//	   or the output could not be written (stdout on a full disk, a closed pipe)
+//	2  bad usage: an unknown command or flag, a value out of range, a bad scenario file,
+//	   an unknown built-in name
+//	3  a server could not be reached or the transport failed: connection refused, a name
+//	   that does not resolve, no answer before --timeout, a broken SMB2 or DCE/RPC exchange
+//
+// Every command that dials (enum, record) takes --timeout (default 30s) for the whole run;
+// besides, each stage of a connection has its own limit (srvsvc.DefaultStageTimeout, 15 s).
+//
+// Names and values from a server or a scenario file are shown with control characters
+// escaped (`\x1b`, `\r`, `\u202e`) and cut at 256 bytes in tables, and messages are cut at
+// 512 bytes a line; -o yaml, -o json and -o jsonl keep values exact.
 package main
 
 import (
@@ -30,9 +49,10 @@ func main() {
 
 // Exit statuses.
 const (
-	exitOK     = 0
-	exitFailed = 1 // an expectation was not met
-	exitUsage  = 2 // bad usage, a bad file, an unknown name
+	exitOK          = 0
+	exitFailed      = 1 // an expectation was not met, a call failed with a status, output not written
+	exitUsage       = 2 // bad usage, a bad file, an unknown name
+	exitUnreachable = 3 // a server not reached, a transport failure, a timeout
 )
 
 // command is one subcommand. run gets the arguments after the command's name.
@@ -50,6 +70,7 @@ func commands() []command {
 		{"scenarios", "list the built-in scenarios, or print one's source", cmdScenarios},
 		{"validate", "check scenario files", cmdValidate},
 		{"enum", "enumerate the sessions of a live server (MS-SRVS over SMB2)", cmdEnum},
+		{"sweep", "enumerate every server of a scenario's fleet concurrently, in-process", cmdSweep},
 		{"record", "run a fixed battery of calls against a live server and write a transcript", cmdRecord},
 		{"serve", "serve a scenario's fake servers over SMB2 (\\PIPE\\srvsvc) for any client", cmdServe},
 	}
@@ -60,7 +81,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return runContext(context.Background(), args, stdout, stderr)
 }
 
+// runContext runs the command line args. A failed write to stdout, whether the command
+// noticed it or not, is reported on stderr and makes the exit status at least 1.
 func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	out := &checkedWriter{w: stdout}
+	code := dispatch(ctx, args, out, stderr)
+	if err := out.Err(); err != nil {
+		name := "sessionsim"
+		if len(args) > 0 {
+			name += " " + args[0]
+		}
+		errorf(stderr, "%s: writing the output: %v", name, err)
+		if code == exitOK {
+			code = exitFailed
+		}
+	}
+	return code
+}
+
+func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -68,7 +107,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
 		if len(args) > 1 && args[0] == "help" {
-			return runContext(ctx, []string{args[1], "--help"}, stdout, stderr)
+			return dispatch(ctx, []string{args[1], "--help"}, stdout, stderr)
 		}
 		usage(stdout)
 		return exitOK
@@ -78,7 +117,7 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return c.run(ctx, args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "sessionsim: unknown command %q\n\n", args[0])
+	errorf(stderr, "sessionsim: unknown command %q\n", args[0])
 	usage(stderr)
 	return exitUsage
 }
@@ -90,6 +129,9 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'sessionsim <command> --help' for a command's flags.\n")
+	fmt.Fprintf(w, "\nExit status: 0 ok; 1 an expectation not met, a call refused with a status, a sweep with\n"+
+		"servers that did not answer, or output that could not be written; 2 bad usage or a bad\n"+
+		"scenario file; 3 a server not reached, a transport failure or a timeout (--timeout).\n")
 }
 
 // cmdFlags is a command's flag set with its help text.
@@ -152,7 +194,7 @@ func parse(fs *cmdFlags, args []string, stderr io.Writer) ([]string, int, bool) 
 			fs.help()
 			return nil, exitOK, true
 		}
-		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", fs.Name(), err, fs.Name())
+		errorf(stderr, "%s: %v\nRun '%s --help' for usage.", fs.Name(), err, fs.Name())
 		return nil, exitUsage, true
 	}
 	return pos, 0, false
@@ -164,9 +206,9 @@ type output string
 func (o *output) String() string { return string(*o) }
 func (o *output) Set(s string) error {
 	switch s {
-	case "table", "yaml", "json":
+	case "table", "yaml", "json", "jsonl":
 		*o = output(s)
 		return nil
 	}
-	return fmt.Errorf("want table, yaml or json")
+	return fmt.Errorf("want table, yaml, json or jsonl")
 }

@@ -107,7 +107,7 @@ func TestReplayUsageErrors(t *testing.T) {
 		assert.NotContains(t, errs, "goroutine", "%v: no stack traces", args)
 	}
 	_, _, errs := sessionsim("replay", "-o", "xml", "guest-sessions")
-	assert.Contains(t, errs, "want table, yaml or json")
+	assert.Contains(t, errs, "want table, yaml, json or jsonl")
 	_, _, errs = sessionsim("replay", "no-such-scenario")
 	assert.Contains(t, errs, "guest-sessions", "the error lists the built-ins")
 }
@@ -190,7 +190,7 @@ func TestLiveCommandsNeedAPassword(t *testing.T) {
 	// With the variable set, even to "", nothing is asked: the dial itself fails here.
 	t.Setenv("SESSIONSIM_PASSWORD", "")
 	code, _, errs := sessionsim("enum", "--server", "127.0.0.1:1", "--user", "admin")
-	assert.Equal(t, exitUsage, code)
+	assert.Equal(t, exitUnreachable, code, "a refused connection is exit status 3")
 	assert.Contains(t, errs, "connect to 127.0.0.1:1 as admin")
 	assert.NotContains(t, errs, "no password")
 }

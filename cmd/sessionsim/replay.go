@@ -17,16 +17,22 @@ import (
 func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flags("replay", "[-o table|yaml|json] FILE|NAME",
 		"Runs a scenario (a file, or a built-in by name: see 'sessionsim scenarios') on the fake\n"+
-			"server and prints the transcript of its calls. Exits 1 when a step's expectation is not\n"+
-			"met, printing a diff from what was expected to what came back on stderr; 2 on a bad file.", stdout)
+			"server and prints the transcript of its calls as they happen (streamed: memory does not\n"+
+			"grow with the output). Exits 1 when a step's expectation is not met, printing a diff from\n"+
+			"what was expected to what came back on stderr, or when the output cannot be written;\n"+
+			"2 on a bad file.", stdout)
 	out := output("table")
 	fs.Var(&out, "o", "output: table, yaml (the golden transcript format) or json")
 	pos, code, stop := parse(fs, args, stderr)
 	if stop {
 		return code
 	}
+	if out == "jsonl" {
+		errorf(stderr, "sessionsim replay: -o jsonl is for sweeps (enum with several servers, sweep); want table, yaml or json")
+		return exitUsage
+	}
 	if len(pos) != 1 {
-		fmt.Fprintf(stderr, "sessionsim replay: want one scenario file or built-in name, got %d arguments\nRun 'sessionsim replay --help' for usage.\n", len(pos))
+		errorf(stderr, "sessionsim replay: want one scenario file or built-in name, got %d arguments\nRun 'sessionsim replay --help' for usage.", len(pos))
 		return exitUsage
 	}
 	spec, err := loadSpec(pos[0])
@@ -36,44 +42,65 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	sc, err := spec.Start()
 	if err != nil {
-		fmt.Fprintf(stderr, "sessionsim replay: %v\n", err)
+		errorf(stderr, "sessionsim replay: %v", err)
 		return exitUsage
 	}
-	res, err := sc.Run(ctx)
+	sw := streamWriter(stdout, out)
+	if err := sw.WriteHeader(sc.Header()); err != nil {
+		errorf(stderr, "sessionsim replay: writing the output: %v", err)
+		return exitFailed
+	}
+	var werr error
+	res, err := sc.RunStream(ctx, func(c *transcript.Call) error {
+		if werr = sw.WriteCall(c); werr != nil {
+			return werr
+		}
+		return nil
+	})
+	if werr == nil {
+		werr = sw.Close()
+	}
+	if werr != nil {
+		errorf(stderr, "sessionsim replay: writing the output: %v", werr)
+		return exitFailed
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "sessionsim replay: %v\n", err)
-		return exitUsage
-	}
-	if err := writeTranscript(stdout, res.Transcript, out); err != nil {
-		fmt.Fprintf(stderr, "sessionsim replay: %v\n", err)
+		errorf(stderr, "sessionsim replay: %v", err)
 		return exitUsage
 	}
 	if len(res.Failures) > 0 {
-		fmt.Fprintf(stderr, "sessionsim replay: %s: %d expectation(s) not met\n", spec.Name, len(res.Failures))
+		errorf(stderr, "sessionsim replay: %s: %d expectation(s) not met", spec.Name, len(res.Failures))
 		for _, f := range res.Failures {
-			fmt.Fprintf(stderr, "\n%s", f.String())
+			errorf(stderr, "\n%s", f.String())
 		}
 		return exitFailed
 	}
 	return exitOK
 }
 
-func writeTranscript(w io.Writer, tr *transcript.Transcript, out output) error {
-	var b []byte
-	var err error
+// streamWriter is the transcript writer for -o.
+func streamWriter(w io.Writer, out output) transcript.StreamWriter {
 	switch out {
 	case "yaml":
-		b, err = tr.YAML()
+		return transcript.NewYAMLWriter(w)
 	case "json":
-		b, err = tr.JSON()
-	default:
-		return tr.WriteTable(w)
+		return transcript.NewJSONWriter(w)
 	}
-	if err != nil {
+	return transcript.NewTableWriter(w)
+}
+
+// writeTranscript writes a whole transcript as -o says.
+func writeTranscript(w io.Writer, tr *transcript.Transcript, out output) error {
+	sw := streamWriter(w, out)
+	if err := sw.WriteHeader(tr); err != nil {
 		return err
 	}
-	_, err = w.Write(b)
-	return err
+	for i := range tr.Calls {
+		if err := sw.WriteCall(&tr.Calls[i]); err != nil {
+			return err
+		}
+	}
+	return sw.Close()
 }
 
 // loadSpec reads a scenario by path, or a built-in by name. A name with a path separator or
@@ -100,14 +127,15 @@ func isPath(arg string) bool {
 	return err == nil
 }
 
-// printLoadError prints a scenario's problems one per line, or another error plainly.
+// printLoadError prints a scenario's problems one per line, or another error plainly, each
+// line escaped and cut (a problem may quote the file's content).
 func printLoadError(w io.Writer, err error) {
 	var se *scenarios.Error
 	if errors.As(err, &se) {
 		for _, p := range se.Problems {
-			fmt.Fprintln(w, p.String())
+			errorf(w, "%s", p.String())
 		}
 		return
 	}
-	fmt.Fprintf(w, "sessionsim: %s\n", strings.TrimPrefix(err.Error(), "scenarios: "))
+	errorf(w, "sessionsim: %s", strings.TrimPrefix(err.Error(), "scenarios: "))
 }

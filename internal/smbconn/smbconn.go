@@ -2,14 +2,70 @@ package smbconn
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cloudsoda/go-smb2"
 )
+
+// DefaultStageTimeout bounds each stage of a connection (the TCP connect; the SMB2 negotiate
+// and session setup; later, in package srvsvc, tree connect, pipe open, bind and each call)
+// when the caller sets none: a server that accepts and then says nothing, or only things the
+// client skips (a wrong MessageId, framed garbage, no credits), costs at most this long per stage
+// even under a context without a deadline.
+const DefaultStageTimeout = 15 * time.Second
+
+// MaxNegotiates is how many SMB2 NEGOTIATE requests one connection may send. go-smb2 sends a
+// second one when the server answers with the wildcard dialect 0x02FF (an SMB1-to-SMB2
+// upgrade); a server that answers 0x02FF to that too would make it renegotiate for ever.
+const MaxNegotiates = 3
+
+// ErrRenegotiation is returned by Dial when the server keeps asking for a new negotiation.
+var ErrRenegotiation = fmt.Errorf("the server answered %d SMB2 NEGOTIATE requests with the wildcard dialect 0x02FF; giving up", MaxNegotiates)
+
+// ErrLogonFailure is wrapped by Dial's error when the server refused the credentials
+// (STATUS_LOGON_FAILURE, STATUS_ACCOUNT_DISABLED and the like, or STATUS_ACCESS_DENIED at
+// session setup): the server was reached and said no.
+var ErrLogonFailure = errors.New("the server refused the logon")
+
+// logonRefusals are the NTSTATUS codes of a refused session setup.
+var logonRefusals = map[uint32]string{
+	0xC000006D: "STATUS_LOGON_FAILURE", 0xC0000022: "STATUS_ACCESS_DENIED", 0xC0000072: "STATUS_ACCOUNT_DISABLED",
+	0xC000006E: "STATUS_ACCOUNT_RESTRICTION", 0xC0000071: "STATUS_PASSWORD_EXPIRED", 0xC0000234: "STATUS_ACCOUNT_LOCKED_OUT",
+	0xC000015B: "STATUS_LOGON_TYPE_NOT_GRANTED", 0xC0000224: "STATUS_PASSWORD_MUST_CHANGE",
+}
+
+// StageError says which stage of talking to a server ran out of time. It matches
+// context.DeadlineExceeded under errors.Is, and os.IsTimeout-style checks through Timeout.
+type StageError struct {
+	Addr  string        // host:port
+	Stage string        // "TCP connect", "SMB2 NEGOTIATE", "SMB2 SESSION_SETUP", ...
+	Limit time.Duration // the stage's own limit (the caller's deadline may have come first)
+	// Answered is true when the server did send something after the stage's request, but
+	// nothing the client could use: a reply with a wrong MessageId, framed garbage, or a
+	// grant of 0 credits that leaves the client unable to send its next request.
+	Answered bool
+	Err      error // what the client saw (context.DeadlineExceeded, an i/o timeout)
+}
+
+func (e *StageError) Error() string {
+	if e.Answered {
+		return fmt.Sprintf("%s: no usable answer after %s within the deadline (stage limit %v; a wrong MessageId, garbage, or no credits granted): %v",
+			e.Addr, e.Stage, e.Limit, e.Err)
+	}
+	return fmt.Sprintf("%s: no answer to %s within the deadline (stage limit %v): %v", e.Addr, e.Stage, e.Limit, e.Err)
+}
+
+// Unwrap returns context.DeadlineExceeded as well as the underlying error.
+func (e *StageError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
+
+// Timeout reports true: the error is a timeout.
+func (e *StageError) Timeout() bool { return true }
 
 // Params says where to connect and as whom. An empty User with no Password and no Hash is an
 // anonymous (NULL) session; a user the server does not know, with "map to guest = Bad User",
@@ -23,6 +79,9 @@ type Params struct {
 	Password    string
 	Hash        []byte // NT hash (16 bytes), used instead of Password when set
 	Workstation string
+	// StageTimeout bounds the TCP connect, and then the negotiate and session setup, each
+	// (0: DefaultStageTimeout). The context's deadline applies too.
+	StageTimeout time.Duration
 }
 
 // Addr returns host:port.
@@ -34,6 +93,14 @@ func (p *Params) Addr() string {
 	return net.JoinHostPort(p.Host, strconv.Itoa(port))
 }
 
+// StageLimit returns d, or DefaultStageTimeout when d ≤ 0.
+func StageLimit(d time.Duration) time.Duration {
+	if d <= 0 {
+		return DefaultStageTimeout
+	}
+	return d
+}
+
 // Conn is an authenticated SMB2 session and the TCP connection under it.
 type Conn struct {
 	Session *smb2.Session
@@ -41,8 +108,10 @@ type Conn struct {
 }
 
 // Dial connects and authenticates with NTLM. The context bounds the TCP connect, the
-// negotiation and the session setup.
+// negotiation and the session setup, and each of them has its own limit too
+// (Params.StageTimeout); running out of time is a *StageError naming the stage.
 func Dial(ctx context.Context, p Params) (*Conn, error) {
+	limit := StageLimit(p.StageTimeout)
 	d := net.Dialer{}
 	if p.LocalAddr != "" {
 		ip := net.ParseIP(p.LocalAddr)
@@ -51,23 +120,48 @@ func Dial(ctx context.Context, p Params) (*Conn, error) {
 		}
 		d.LocalAddr = &net.TCPAddr{IP: ip}
 	}
-	tcp, err := d.DialContext(ctx, "tcp", p.Addr())
+	cctx, cancel := context.WithTimeout(ctx, limit)
+	tcp, err := d.DialContext(cctx, "tcp", p.Addr())
+	timedOut := errors.Is(cctx.Err(), context.DeadlineExceeded)
+	cancel()
 	if err != nil {
+		if timedOut {
+			return nil, &StageError{Addr: p.Addr(), Stage: "TCP connect", Limit: limit, Err: err}
+		}
 		return nil, fmt.Errorf("connecting to %s: %w", p.Addr(), err)
+	}
+	w := &watchConn{Conn: tcp, limit: limit}
+	if dl, ok := ctx.Deadline(); ok {
+		w.ctxDeadline = dl
 	}
 	sd := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{
 		User: p.User, Password: p.Password, Hash: p.Hash, Domain: p.Domain, Workstation: p.Workstation,
 	}}
-	// go-smb2 does not watch ctx while it reads the negotiate and session setup replies from
-	// a server that accepted the connection but stays silent; a deadline on the socket does.
-	if dl, ok := ctx.Deadline(); ok {
-		_ = tcp.SetDeadline(dl)
-	}
-	s, err := sd.DialConn(ctx, tcp, p.Addr())
+	// Negotiate plus two session setup legs, each with its own limit; the socket deadline,
+	// moved at each request (watchConn), bounds a server that says nothing, and the context
+	// one that keeps sending what the client skips.
+	sctx, scancel := context.WithTimeout(ctx, 3*limit)
+	defer scancel()
+	_ = tcp.SetDeadline(w.deadline())
+	s, err := sd.DialConn(sctx, w, p.Addr())
 	if err != nil {
 		tcp.Close()
+		if w.tooManyNegotiates() {
+			return nil, fmt.Errorf("SMB2 negotiate with %s: %w", p.Addr(), ErrRenegotiation)
+		}
+		if sctx.Err() != nil && ctx.Err() != context.Canceled || w.timeout() {
+			stage, answered := w.stage()
+			return nil, &StageError{Addr: p.Addr(), Stage: stage, Answered: answered, Limit: limit, Err: err}
+		}
+		var re *smb2.ResponseError
+		if errors.As(err, &re) {
+			if name, ok := logonRefusals[re.Code]; ok {
+				return nil, fmt.Errorf("SMB2 session setup with %s as %q: %w: %s (0x%08X): %w", p.Addr(), p.User, ErrLogonFailure, name, re.Code, err)
+			}
+		}
 		return nil, fmt.Errorf("SMB2 session setup with %s as %q: %w", p.Addr(), p.User, err)
 	}
+	w.done()
 	_ = tcp.SetDeadline(time.Time{})
 	return &Conn{Session: s, TCP: tcp}, nil
 }
@@ -80,4 +174,95 @@ func (c *Conn) Close(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// SMB2 commands watchConn names.
+var commandNames = map[uint16]string{0: "SMB2 NEGOTIATE", 1: "SMB2 SESSION_SETUP", 3: "SMB2 TREE_CONNECT",
+	5: "SMB2 CREATE", 8: "SMB2 READ", 9: "SMB2 WRITE", 11: "SMB2 IOCTL"}
+
+// watchConn watches the requests go-smb2 writes while it dials: it counts NEGOTIATE
+// requests (refusing the one past MaxNegotiates), remembers the last command for error
+// messages, and moves the socket deadline to now+limit at each request, so that each
+// stage has its own limit.
+type watchConn struct {
+	net.Conn
+	limit       time.Duration
+	ctxDeadline time.Time
+
+	mu         sync.Mutex
+	negotiates int
+	last       uint16
+	answered   bool // something was read since the last request
+	timedOut   bool // a read met the socket deadline
+	finished   bool
+}
+
+func (w *watchConn) deadline() time.Time {
+	dl := time.Now().Add(w.limit)
+	if !w.ctxDeadline.IsZero() && w.ctxDeadline.Before(dl) {
+		dl = w.ctxDeadline
+	}
+	return dl
+}
+
+func (w *watchConn) done() {
+	w.mu.Lock()
+	w.finished = true
+	w.mu.Unlock()
+}
+
+func (w *watchConn) tooManyNegotiates() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.negotiates > MaxNegotiates
+}
+
+func (w *watchConn) timeout() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.timedOut
+}
+
+func (w *watchConn) stage() (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n, ok := commandNames[w.last]; ok {
+		return n, w.answered
+	}
+	return fmt.Sprintf("SMB2 command %d", w.last), w.answered
+}
+
+func (w *watchConn) Read(b []byte) (int, error) {
+	n, err := w.Conn.Read(b)
+	var ne net.Error
+	if n > 0 || errors.As(err, &ne) && ne.Timeout() {
+		w.mu.Lock()
+		w.answered = w.answered || n > 0
+		w.timedOut = w.timedOut || err != nil
+		w.mu.Unlock()
+	}
+	return n, err
+}
+
+func (w *watchConn) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	if !w.finished {
+		// go-smb2 writes a frame's 4-byte length, then the packet: an SMB2 header whose
+		// command is at offset 12.
+		if len(b) >= 16 && b[0] == 0xFE && string(b[1:4]) == "SMB" {
+			cmd := binary.LittleEndian.Uint16(b[12:])
+			w.last, w.answered = cmd, false
+			if cmd == 0 {
+				w.negotiates++
+				if w.negotiates > MaxNegotiates {
+					w.mu.Unlock()
+					_ = w.Conn.Close() // wakes the receiver too
+					return 0, ErrRenegotiation
+				}
+			}
+			_ = w.Conn.SetDeadline(w.deadline())
+		}
+	}
+	w.mu.Unlock()
+	return w.Conn.Write(b)
 }

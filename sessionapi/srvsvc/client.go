@@ -13,6 +13,7 @@ import (
 	"github.com/cloudsoda/go-smb2"
 
 	"github.com/sessionsim/sessionsim/internal/dcerpc"
+	"github.com/sessionsim/sessionsim/internal/ndr"
 	"github.com/sessionsim/sessionsim/internal/smbconn"
 	"github.com/sessionsim/sessionsim/sessionapi"
 )
@@ -107,16 +108,53 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 func (c *Client) dialLink(ctx context.Context) (*link, error) {
 	cfg := c.cfg
 	conn, err := smbconn.Dial(ctx, smbconn.Params{Host: cfg.Host, Port: cfg.Port, LocalAddr: cfg.LocalAddr,
-		User: cfg.User, Domain: cfg.Domain, Password: cfg.Password, Hash: cfg.Hash, Workstation: cfg.Workstation})
+		User: cfg.User, Domain: cfg.Domain, Password: cfg.Password, Hash: cfg.Hash, Workstation: cfg.Workstation,
+		StageTimeout: cfg.StageTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("srvsvc: %w", err)
 	}
-	ipc, err := conn.Session.WithContext(ctx).Mount(`\\` + cfg.Host + `\IPC$`)
+	sctx, cancel := c.stage(ctx)
+	defer cancel()
+	ipc, err := conn.Session.WithContext(sctx).Mount(`\\` + cfg.Host + `\IPC$`)
 	if err != nil {
 		_ = conn.TCP.Close()
+		if serr := c.stageErr(ctx, sctx, "IPC$ tree connect", err); serr != err {
+			return nil, fmt.Errorf("srvsvc: %w", serr)
+		}
 		return nil, fmt.Errorf("srvsvc: connecting to IPC$ on %s: %w", cfg.Host, err)
 	}
 	return &link{conn: conn, ipc: ipc}, nil
+}
+
+// stage returns the context of one stage: ctx, bounded by the stage limit too.
+func (c *Client) stage(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, smbconn.StageLimit(c.cfg.StageTimeout))
+}
+
+// stageErr turns err into a *StageError when the stage's context sctx ran out (the stage
+// limit or the caller's deadline), or into ctx's error when the caller cancelled; in both
+// cases the link is marked suspect (see abandoned). Otherwise err is returned as it is.
+func (c *Client) stageErr(ctx, sctx context.Context, stage string, err error) error {
+	if sctx.Err() == nil {
+		return err
+	}
+	c.abandoned.Store(true)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return ctx.Err()
+	}
+	addr := (&smbconn.Params{Host: c.cfg.Host, Port: c.cfg.Port}).Addr()
+	return &StageError{Addr: addr, Stage: stage, Limit: smbconn.StageLimit(c.cfg.StageTimeout), Err: sctx.Err()}
+}
+
+// opName names a call's stage in errors.
+func opName(opnum uint16) string {
+	switch opnum {
+	case ndr.OpNetrSessionEnum:
+		return "NetrSessionEnum"
+	case ndr.OpNetrSessionDel:
+		return "NetrSessionDel"
+	}
+	return fmt.Sprintf("srvsvc opnum %d", opnum)
 }
 
 // newTestClient builds a Client over pipes from open, for tests without a server.
@@ -173,7 +211,8 @@ func (c *Client) currentLink(ctx context.Context) (*link, error) {
 	return l, nil
 }
 
-// call runs one RPC.
+// call runs one RPC. Opening the pipe, binding it and the call are stages, each bounded by
+// the stage limit as well as by ctx.
 func (c *Client) call(ctx context.Context, opnum uint16, stub []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -186,20 +225,25 @@ func (c *Client) call(ctx context.Context, opnum uint16, stub []byte) ([]byte, e
 	if c.closed {
 		return nil, ErrClosed
 	}
-	c.sw.set(ctx)
 	defer c.sw.set(context.Background())
 	l, err := c.currentLink(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if c.cur == nil {
+		sctx, cancel := c.stage(ctx)
+		c.sw.set(sctx)
 		p, err := c.open(c.sw, l)
+		cancel()
 		if err != nil {
-			return nil, c.ctxOr(ctx, err)
+			return nil, c.stageErr(ctx, sctx, `opening \PIPE\srvsvc`, err)
 		}
+		sctx, cancel = c.stage(ctx)
+		c.sw.set(sctx)
 		rpc, err := dcerpc.Bind(p, Interface, c.maxFrag)
+		cancel()
 		if err != nil {
-			err = c.ctxOr(ctx, fmt.Errorf("srvsvc: binding \\PIPE\\srvsvc: %w", err))
+			err = c.stageErr(ctx, sctx, "bind", fmt.Errorf("srvsvc: binding \\PIPE\\srvsvc: %w", err))
 			if !c.abandoned.Load() {
 				c.dropPipe(p)
 			}
@@ -207,11 +251,14 @@ func (c *Client) call(ctx context.Context, opnum uint16, stub []byte) ([]byte, e
 		}
 		c.cur = &bound{p: p, rpc: rpc}
 	}
+	sctx, cancel := c.stage(ctx)
+	defer cancel()
+	c.sw.set(sctx)
 	out, err := c.cur.rpc.Call(opnum, stub)
 	if err == nil {
 		return out, nil
 	}
-	if err = c.ctxOr(ctx, err); c.abandoned.Load() {
+	if err = c.stageErr(ctx, sctx, opName(opnum), err); c.abandoned.Load() {
 		c.cur = nil // on a link that gets nothing more (see abandoned)
 		return nil, err
 	}
@@ -237,13 +284,15 @@ func (c *Client) callOwnPipe(ctx context.Context, opnum uint16, stub []byte) ([]
 	if err != nil {
 		return nil, err
 	}
-	// The pipe gets its own switchable context: the call's for the call, a fresh one for the
+	// The pipe gets its own switchable context: each stage's in turn, a fresh one for the
 	// close, which must happen even when the call's context is done.
 	sw := newSwitchCtx()
-	sw.set(ctx)
+	sctx, cancel := c.stage(ctx)
+	defer cancel()
+	sw.set(sctx)
 	p, err := c.open(sw, l)
 	if err != nil {
-		return nil, c.ctxOr(ctx, err)
+		return nil, c.stageErr(ctx, sctx, `opening \PIPE\srvsvc`, err)
 	}
 	defer func() {
 		if c.abandoned.Load() {
@@ -254,25 +303,21 @@ func (c *Client) callOwnPipe(ctx context.Context, opnum uint16, stub []byte) ([]
 		sw.set(cctx)
 		_ = p.Close()
 	}()
+	bctx, bcancel := c.stage(ctx)
+	defer bcancel()
+	sw.set(bctx)
 	rpc, err := dcerpc.Bind(p, Interface, c.maxFrag)
 	if err != nil {
-		return nil, c.ctxOr(ctx, fmt.Errorf("srvsvc: binding \\PIPE\\srvsvc: %w", err))
+		return nil, c.stageErr(ctx, bctx, "bind", fmt.Errorf("srvsvc: binding \\PIPE\\srvsvc: %w", err))
 	}
+	cctx, ccancel := c.stage(ctx)
+	defer ccancel()
+	sw.set(cctx)
 	out, err := rpc.Call(opnum, stub)
 	if err != nil {
-		return nil, c.ctxOr(ctx, err)
+		return nil, c.stageErr(ctx, cctx, opName(opnum), err)
 	}
 	return out, nil
-}
-
-// ctxOr returns ctx's error, marking the link suspect, when the call failed because ctx is
-// done; else err.
-func (c *Client) ctxOr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		c.abandoned.Store(true)
-		return ctx.Err()
-	}
-	return err
 }
 
 // dropPipe closes a pipe whose state is unknown, waiting at most 2 s. c.mu is held.

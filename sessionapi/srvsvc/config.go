@@ -7,7 +7,31 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/sessionsim/sessionsim/internal/smbconn"
 )
+
+// DefaultStageTimeout is the limit of each stage when Config.StageTimeout is 0 (see there).
+const DefaultStageTimeout = smbconn.DefaultStageTimeout
+
+// MaxNegotiates is how many SMB2 NEGOTIATE requests Dial sends before it gives up on a server
+// that keeps answering with the wildcard dialect 0x02FF ([ErrRenegotiation]); go-smb2 alone
+// would renegotiate without end.
+const MaxNegotiates = smbconn.MaxNegotiates
+
+// ErrRenegotiation is wrapped by Dial's error for a server that answers every SMB2 NEGOTIATE
+// with the wildcard dialect 0x02FF.
+var ErrRenegotiation = smbconn.ErrRenegotiation
+
+// ErrLogonFailure is wrapped by Dial's error when the server refused the credentials at
+// session setup (STATUS_LOGON_FAILURE, STATUS_ACCOUNT_DISABLED, ...; named in the message).
+var ErrLogonFailure = smbconn.ErrLogonFailure
+
+// StageError says which stage of talking to a server ran out of time (Stage: "TCP connect",
+// "SMB2 NEGOTIATE", "SMB2 SESSION_SETUP", "IPC$ tree connect", "opening \PIPE\srvsvc",
+// "bind", "NetrSessionEnum", ...). errors.Is(err, context.DeadlineExceeded) holds for it.
+type StageError = smbconn.StageError
 
 // PasswordEnv is the environment variable [Config.WithEnvPassword] reads.
 const PasswordEnv = "SESSIONSIM_PASSWORD"
@@ -37,6 +61,13 @@ type Config struct {
 	// PipePerCall opens, binds and closes the srvsvc pipe around every call instead of keeping
 	// one bound pipe open.
 	PipePerCall bool
+
+	// StageTimeout bounds each stage of talking to the server on its own, whatever the
+	// context allows: the TCP connect, the SMB2 negotiate, each session setup leg, the IPC$
+	// tree connect, the pipe open (CREATE), the bind, and each call (0: [DefaultStageTimeout],
+	// 15 s). Running out is a [*StageError] naming the stage. A context deadline still applies
+	// to the whole and wins when it comes first.
+	StageTimeout time.Duration
 
 	// MaxFrag is the DCE/RPC fragment size offered in the bind (0: 4280, what Windows offers).
 	// Requests are cut to what the server accepts; responses of any number of fragments are

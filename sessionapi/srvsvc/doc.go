@@ -37,6 +37,19 @@
 // matches the sessionapi status of its number (errors.Is(err, sessionapi.NCA_S_OP_RNG_ERROR)).
 // Transport failures and a done context are plain errors.
 //
+// # Deadlines
+//
+// Every wait is bounded, whether or not the context has a deadline: each stage — the TCP
+// connect, the SMB2 negotiate, each session setup leg, the IPC$ tree connect, opening the
+// pipe (CREATE), the bind, and each call — has its own limit, Config.StageTimeout
+// ([DefaultStageTimeout], 15 s, when 0), and the context's deadline bounds the whole. A
+// server that accepts and then says nothing, answers with a wrong MessageId, sends framed
+// garbage or grants no credits gets a [*StageError] naming the stage (it matches
+// context.DeadlineExceeded under errors.Is). A server that answers every SMB2 NEGOTIATE with
+// the wildcard dialect 0x02FF, which made go-smb2 renegotiate without end, gets
+// [ErrRenegotiation] after [MaxNegotiates] (3) requests. Refused credentials are
+// [ErrLogonFailure].
+//
 // # Credentials
 //
 // Config.Password and Config.Hash (an NT hash) come from the caller; [Config.WithEnvPassword]
