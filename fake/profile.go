@@ -118,6 +118,13 @@ type Profile struct {
 	IdleAlwaysZero bool
 	// ReportNoEncryption passes SESS_NOENCRYPTION through; Samba never sets it (S6).
 	ReportNoEncryption bool
+	// PipesCountAsOpens makes an open named pipe count in sesi*_num_opens. The fake itself
+	// counts only what OpenFile says; the SMB server mode (smbserver) asks this field whether a
+	// client's \PIPE\srvsvc open is one. Samba 4.17 counts files only, never pipes (its
+	// listing of the caller's own session shows num_opens 0 with the pipe open, seen live in
+	// smbserver/interop's differential test). For Windows the field is true, the reading of
+	// MS-SRVS ("files, devices, and pipes" opened) that no capture has checked yet.
+	PipesCountAsOpens bool
 
 	// DelBothEmpty is the status when NetSessionDel gets neither name (spec rule 58, §12 Q8);
 	// NERR_Success means "delete every session", as Samba does (S16). Default
@@ -215,6 +222,7 @@ func Windows() Profile {
 		TotalFromResume:    true,
 		ClientNamePrefix:   true,
 		ReportNoEncryption: true,
+		PipesCountAsOpens:  true,
 		DelBothEmpty:       sessionapi.ERROR_INVALID_PARAMETER,
 		DelNoMatch:         sessionapi.NERR_ClientNameNotFound,
 		UnknownServer:      sessionapi.ERROR_BAD_NETPATH,
