@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # live-test.sh [GO TEST ARGS...] — the whole test suite against a throw-away Samba on loopback,
-# in one command: installs Samba from Debian if it is missing, starts it (start.sh), runs
+# in one command: installs Samba and the third-party clients (rpcclient, smbtorture, impacket)
+# from Debian if they are missing, starts it (start.sh), runs
 # `go test` with SESSIONSIM_SAMBA_ENV set and CI=true (so a live test that cannot reach Samba
 # fails instead of skipping), and stops every process it started, whatever happens.
 #
@@ -12,7 +13,9 @@ cd "$(dirname "$0")/../.."
 missing=()
 command -v smbd >/dev/null || missing+=(samba)
 command -v rpcclient >/dev/null || missing+=(smbclient)
-command -v ndrdump >/dev/null || missing+=(samba-testsuite) # the codec's cross-check with Samba's parser
+command -v ndrdump >/dev/null || missing+=(samba-testsuite) # ndrdump (the codec's cross-check with Samba's parser), smbtorture
+command -v smbtorture >/dev/null || missing+=(samba-testsuite)
+/usr/bin/python3 -c 'import impacket' 2>/dev/null || missing+=(python3-impacket) # a third-party client of the served fake
 if [ ${#missing[@]} -gt 0 ]; then
   echo "live-test.sh: installing ${missing[*]} from Debian"
   apt-get update -qq
