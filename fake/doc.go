@@ -5,7 +5,7 @@
 // last-activity times on an injectable clock, flags, client type, transport) and answers by a
 // [Profile]: Windows (the default, every level admin-only as since Windows 10 1607), legacy
 // Windows (levels 0 and 10 open to authenticated users), or Samba as observed live. The rules
-// are those of the project's spec (shared/spec/session-api.md, cited as "spec rule N"); where
+// are those of BEHAVIOUR.md at the repository root (cited as "spec rule N"); where
 // the sources disagree or are silent (spec §12), the Windows profiles pick a documented default
 // and the Profile has a field to switch it.
 //
