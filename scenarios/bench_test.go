@@ -3,11 +3,13 @@ package scenarios_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sessionsim/sessionsim/scenarios"
+	"github.com/sessionsim/sessionsim/transcript"
 )
 
 // bigScenario is a whole busy server in a few lines: n sessions from one template.
@@ -33,7 +35,7 @@ steps:
 func TestBigScenario(t *testing.T) {
 	spec, err := scenarios.Parse("big.yaml", bigScenario(50_000))
 	require.NoError(t, err)
-	require.Len(t, spec.Servers[0].Sessions, 50_000)
+	require.Equal(t, 50_000, spec.Servers[0].SessionCount())
 	sc, err := spec.Start()
 	require.NoError(t, err)
 	require.Equal(t, 50_000, sc.Server().Len())
@@ -74,4 +76,80 @@ func BenchmarkReplay50k(b *testing.B) {
 			b.Fatal(err, res.Err())
 		}
 	}
+}
+
+// heapAfterGC is the live heap after a full collection.
+func heapAfterGC() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// BenchmarkLargeFleetLoad measures the built-in large-fleet (10,000 servers, 1,059,466
+// sessions) from its text to ready fake servers (parse, generate, Connect), and reports the
+// resident bytes per session after a collection: the fake's entry, its indexes and the strings
+// not shared. Goal: at most 300 bytes a session.
+func BenchmarkLargeFleetLoad(b *testing.B) {
+	src, err := scenarios.BuiltinSource("large-fleet")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var perSession float64
+	for b.Loop() {
+		before := heapAfterGC()
+		spec, err := scenarios.Parse("large-fleet.yaml", src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sc, err := spec.Start()
+		if err != nil {
+			b.Fatal(err)
+		}
+		after := heapAfterGC()
+		_, sessions := spec.Counts()
+		perSession = float64(after-before) / float64(sessions)
+		runtime.KeepAlive(sc)
+	}
+	b.ReportMetric(perSession, "bytes/session")
+}
+
+// BenchmarkLargeFleetReplay measures starting and running large-fleet, the calls streamed
+// to nowhere (what `sessionsim replay large-fleet` does before printing).
+func BenchmarkLargeFleetReplay(b *testing.B) {
+	spec, err := scenarios.Builtin("large-fleet")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		sc, err := spec.Start()
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := sc.RunStream(context.Background(), func(*transcript.Call) error { return nil })
+		if err != nil || len(res.Failures) > 0 {
+			b.Fatal(err, res.Failures)
+		}
+	}
+}
+
+// BenchmarkBytesPerSession is the resident cost of one generated session on one server with
+// unique names (ws{n}, user{n}: nothing to share), after a collection, for 200,000 sessions.
+func BenchmarkBytesPerSession(b *testing.B) {
+	spec, err := scenarios.Parse("big.yaml", bigScenario(200_000))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var perSession float64
+	for b.Loop() {
+		before := heapAfterGC()
+		sc, err := spec.Start()
+		if err != nil {
+			b.Fatal(err)
+		}
+		perSession = float64(heapAfterGC()-before) / 200_000
+		runtime.KeepAlive(sc)
+	}
+	b.ReportMetric(perSession, "bytes/session")
 }

@@ -19,5 +19,15 @@
 //
 // A scenario may describe a fleet (servers:) instead of one server; [Fleet] routes each
 // call by its servername, and a name no server answers to gets the first server's
-// profile's UnknownServer status.
+// profile's UnknownServer status and is kept in [Fleet.Misses]. A server entry with count:
+// generates a fleet — name templates, a mix of profiles, sessions drawn per server, and
+// unreachable, refusing, slow, flapping and churning servers by share — from a seed
+// (the built-in large-fleet: 10,000 servers, about a million sessions).
+//
+// Every file the loader accepts replays in bounded memory and time: totals, string lengths
+// and the work the steps could do are checked when the file loads, before a session is
+// generated (the limits are the Max* constants, and listed in README.md). Generated sessions
+// are made only by [Spec.Start], straight into the servers. [Scenario.RunStream] hands out the
+// calls as they happen instead of keeping them; [Scenario.AdvanceTo] plays the timeline from
+// the caller's own code.
 package scenarios

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/sessionsim/sessionsim/fake"
 	"github.com/sessionsim/sessionsim/scenarios"
@@ -61,7 +62,7 @@ func ExampleScenario_Run() {
 	// Output:
 	// NetSessionEnum(level=10, prefmaxlen=126, resume=0) = ERROR_MORE_DATA, read=3, total=6, resume=3
 	// event: disconnect s2 (ws2 as u2)
-	// NetSessionEnum(level=10, prefmaxlen=126, resume=3) = NERR_Success, read=2, total=2, resume=0
+	// NetSessionEnum(level=10, prefmaxlen=126, resume=3) = NERR_Success, read=2, total=2, resume=5
 	// NetSessionEnum(level=10, prefmaxlen=MAX_PREFERRED_LENGTH) = NERR_Success, read=5, total=5
 	// unmet expectations: 0
 }
@@ -162,4 +163,113 @@ calls:
 	// Output:
 	// ""
 	// NetSessionEnum(level=1, prefmaxlen=MAX_PREFERRED_LENGTH) = NERR_Success, read=1, total=1
+}
+
+// Drive a scenario's timeline from your own code: move to an offset and the events due by
+// then have happened, each at its own time.
+func ExampleScenario_AdvanceTo() {
+	spec, err := scenarios.Parse("churn.yaml", []byte(`name: churn
+sessions:
+  - {id: a, client: 10.0.0.5, user: ann}
+timeline:
+  - {at: 5m, connect: {client: 10.0.0.6, user: ben}}
+  - {at: 10m, disconnect: a}
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	sc, err := spec.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, at := range []time.Duration{time.Minute, 6 * time.Minute, 15 * time.Minute} {
+		if err := sc.AdvanceTo(at); err != nil {
+			log.Fatal(err)
+		}
+		var users []string
+		for _, s := range sc.Server().Sessions() {
+			users = append(users, s.UserName)
+		}
+		fmt.Println(sc.Elapsed(), users)
+	}
+	// Output:
+	// 1m0s [ann]
+	// 6m0s [ann ben]
+	// 15m0s [ben]
+}
+
+// Stream a replay: the header first, then each call and event as it happens; nothing is kept.
+func ExampleScenario_RunStream() {
+	_, sc, err := scenarios.Load("unreachable-server")
+	if err != nil {
+		log.Fatal(err)
+	}
+	h := sc.Header()
+	fmt.Println(h.Scenario, len(h.Servers), "server(s)")
+	res, err := sc.RunStream(context.Background(), func(c *transcript.Call) error {
+		fmt.Println(c.Seq, c.Outcome())
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("unmet expectations:", len(res.Failures))
+	// Output:
+	// unreachable-server 1 server(s)
+	// 1 RPC_S_SERVER_UNAVAILABLE
+	// 2 ERROR_BAD_NETPATH
+	// 3 NERR_Success
+	// 4 ERROR_BAD_NETPATH
+	// 5 NERR_Success
+	// 6 RPC_S_SERVER_UNAVAILABLE
+	// 7 ERROR_MORE_DATA
+	// 8 NERR_Success
+	// unmet expectations: 0
+}
+
+// How big a scenario is, without generating a session.
+func ExampleSpec_Counts() {
+	spec, err := scenarios.Builtin("large-fleet")
+	if err != nil {
+		log.Fatal(err)
+	}
+	servers, sessions := spec.Counts()
+	fmt.Println(servers, "servers,", sessions, "sessions")
+	// Output: 10000 servers, 1059466 sessions
+}
+
+// Change a built-in scenario's profile from Go: parse it with Builtin, edit the Spec, Start.
+func ExampleBuiltin() {
+	spec, err := scenarios.Builtin("guest-sessions")
+	if err != nil {
+		log.Fatal(err)
+	}
+	spec.Servers[0].Profile = fake.Samba() // the same sessions on a Samba server
+	sc, err := spec.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sc.Server().Profile().Name, sc.Server().Len(), "sessions")
+	// Output: samba 3 sessions
+}
+
+// A call to a server the fleet does not have reaches no server's Calls; the fleet keeps it.
+func ExampleFleet_Misses() {
+	fleet, err := scenarios.NewFleet(fake.New(fake.WithName(`\\FS01`)), fake.New(fake.WithName("FS02")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	api := fleet.As(fake.Caller{Role: fake.Administrator, Name: "sweeper"})
+	for _, name := range []string{"fs01", `\\FS02`, `\\FS03`} {
+		_, err := api.NetSessionEnum(context.Background(), name, "", "", sessionapi.Level10, sessionapi.MaxPreferredLength, nil)
+		fmt.Println(name, errors.Is(err, sessionapi.ERROR_BAD_NETPATH))
+	}
+	for _, m := range fleet.Misses() {
+		fmt.Println("missed:", m.Op, m.ServerName, m.Status)
+	}
+	// Output:
+	// fs01 false
+	// \\FS02 false
+	// \\FS03 true
+	// missed: NetSessionEnum \\FS03 ERROR_BAD_NETPATH (53)
 }

@@ -7,34 +7,51 @@ import (
 	"github.com/sessionsim/sessionsim/transcript"
 )
 
-// check compares what a step got (its calls in the transcript) with what it expected. Both
-// are rendered in the same small text form, keys in the same order, and compared line by
-// line; the diff is the failure report.
-func (sc *Scenario) check(i int, st *Step, calls []transcript.Call) (Failure, bool) {
-	e := st.Expect
-	var got []*transcript.Call
-	for k := range calls {
-		if !calls[k].IsEvent() {
-			got = append(got, &calls[k])
-		}
+// maxExtraEntries is how many entries beyond those an expectation lists are kept to show in
+// its diff; the rest are counted. It keeps a failed fields: check on a long enumeration small.
+const maxExtraEntries = 20
+
+// stepCheck gathers what a step's calls returned, call by call, for its expectation: counts,
+// the first and the last call, and the entries only when the expectation lists fields. A
+// streamed run keeps nothing else of a step.
+type stepCheck struct {
+	e          *Expect
+	calls      int
+	count      int
+	firstTotal uint32
+	last       transcript.Call
+	entries    []transcript.Entry
+	dropped    int
+}
+
+func newStepCheck(e *Expect) *stepCheck { return &stepCheck{e: e} }
+
+func (c *stepCheck) add(call *transcript.Call) {
+	if c.calls == 0 {
+		c.firstTotal = call.TotalEntries
 	}
-	if len(got) == 0 {
-		return Failure{File: sc.spec.File, Line: st.Line, Step: i + 1, Call: st.Op + ": no call was made",
+	c.calls++
+	c.count += len(call.Entries)
+	c.last = *call
+	if c.e == nil || c.e.Fields == nil {
+		return
+	}
+	room := len(c.e.Fields) + maxExtraEntries - len(c.entries)
+	keep := min(max(room, 0), len(call.Entries))
+	c.entries = append(c.entries, call.Entries[:keep]...)
+	c.dropped += len(call.Entries) - keep
+}
+
+// check compares what a step got with what it expected. Both are rendered in the same small
+// text form, keys in the same order, and compared line by line; the diff is the failure
+// report.
+func (c *stepCheck) check(file string, i int, st *Step) (Failure, bool) {
+	e := st.Expect
+	if c.calls == 0 {
+		return Failure{File: file, Line: st.Line, Step: i + 1, Call: st.Op + ": no call was made",
 			Diff: "the step made no call (the context ended?)"}, true
 	}
-	last := got[len(got)-1]
-	count := 0
-	for _, c := range got {
-		count += len(c.Entries)
-	}
-	var entries []transcript.Entry
-	if e.Fields != nil { // only then are the entries themselves compared
-		entries = make([]transcript.Entry, 0, count)
-		for _, c := range got {
-			entries = append(entries, c.Entries...)
-		}
-	}
-
+	last := &c.last
 	var want, have []string
 	line := func(key, w, h string) {
 		want = append(want, key+": "+w)
@@ -57,10 +74,10 @@ func (sc *Scenario) check(i int, st *Step, calls []transcript.Call) (Failure, bo
 		}
 	}
 	if e.Entries != nil {
-		line("entries", fmt.Sprint(*e.Entries), fmt.Sprint(count))
+		line("entries", fmt.Sprint(*e.Entries), fmt.Sprint(c.count))
 	}
 	if e.TotalEntries != nil {
-		line("totalentries", fmt.Sprint(*e.TotalEntries), fmt.Sprint(got[0].TotalEntries))
+		line("totalentries", fmt.Sprint(*e.TotalEntries), fmt.Sprint(c.firstTotal))
 	}
 	if e.Resume != nil {
 		h := "NULL"
@@ -70,7 +87,7 @@ func (sc *Scenario) check(i int, st *Step, calls []transcript.Call) (Failure, bo
 		line("resume", fmt.Sprint(*e.Resume), h)
 	}
 	if e.Pages != nil {
-		line("pages", fmt.Sprint(*e.Pages), fmt.Sprint(len(got)))
+		line("pages", fmt.Sprint(*e.Pages), fmt.Sprint(c.calls))
 	}
 	if e.Fields != nil {
 		want = append(want, "fields:")
@@ -82,23 +99,26 @@ func (sc *Scenario) check(i int, st *Step, calls []transcript.Call) (Failure, bo
 			}
 			want = append(want, "  - {"+strings.Join(kv, ", ")+"}")
 		}
-		for k := range entries {
+		for k := range c.entries {
 			var names []string
 			if k < len(e.Fields) {
 				names = e.Fields[k].Names
 			} else {
-				names = presentFields(&entries[k])
+				names = presentFields(&c.entries[k])
 			}
 			var kv []string
 			for _, n := range names {
 				f, _ := transcript.FieldByName(n)
 				v := "(absent)"
-				if entries[k].Fields.Has(f) {
-					v = entries[k].Value(f)
+				if c.entries[k].Fields.Has(f) {
+					v = c.entries[k].Value(f)
 				}
 				kv = append(kv, n+": "+v)
 			}
 			have = append(have, "  - {"+strings.Join(kv, ", ")+"}")
+		}
+		if c.dropped > 0 {
+			have = append(have, fmt.Sprintf("  … %d more entries", c.dropped))
 		}
 	}
 	w, h := strings.Join(want, "\n")+"\n", strings.Join(have, "\n")+"\n"
@@ -106,10 +126,10 @@ func (sc *Scenario) check(i int, st *Step, calls []transcript.Call) (Failure, bo
 		return Failure{}, false
 	}
 	call := last.String()
-	if len(got) > 1 {
-		call = fmt.Sprintf("%d pages, last: %s", len(got), call)
+	if c.calls > 1 {
+		call = fmt.Sprintf("%d pages, last: %s", c.calls, call)
 	}
-	return Failure{File: sc.spec.File, Line: st.Line, Step: i + 1, Call: call,
+	return Failure{File: file, Line: st.Line, Step: i + 1, Call: call,
 		Diff: transcript.Diff("want", w, "got", h)}, true
 }
 

@@ -15,8 +15,17 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
+		if spec, err := scenarios.Builtin(name); err == nil {
+			if servers, _ := spec.Counts(); servers > 100 {
+				continue // large-fleet: every mutation would parse 10,000 servers
+			}
+		}
 		f.Add(src)
 	}
+	// The fleet syntax, small.
+	f.Add([]byte("name: f\nservers:\n  - name: 'FS{n}'\n    aliases: ['{ip}']\n    count: 4\n    profiles: {windows: 1, samba: 1}\n" +
+		"    sessions:\n      - {client: 'ws{pick:9}', count: 1..3}\n    unreachable: {share: 0.2}\n    slow: {share: 0.2, latency: 1s}\n" +
+		"    flapping: {share: 0.2, probability: 0.5, status: ERROR_BAD_NETPATH}\n    churn: {share: 0.2, join: 1m, leave: 2m}\n"))
 	for _, tc := range malformed {
 		f.Add([]byte(tc.yaml))
 	}
@@ -31,11 +40,8 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		total := 0
-		for _, s := range spec.Servers {
-			total += len(s.Sessions)
-		}
-		if total > 2000 || len(spec.Steps) > 200 {
+		servers, total := spec.Counts()
+		if total > 2000 || servers > 200 || len(spec.Steps) > 200 {
 			return // valid but slow; the benchmark covers size
 		}
 		sc, err := spec.Start()

@@ -70,24 +70,42 @@ func TestReadmeExample(t *testing.T) {
 	require.NoError(t, res.Err())
 }
 
+// TestReadmeFleetExample keeps the README's fleet generator example identical to
+// testdata/fleet-annotated.yaml, which must load and meet all its expectations.
+func TestReadmeFleetExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	file, err := os.ReadFile("testdata/fleet-annotated.yaml")
+	require.NoError(t, err)
+	_, block, ok := strings.Cut(string(readme), "<!-- fleet:begin -->\n```yaml\n")
+	require.True(t, ok, "README.md lost its fleet example markers")
+	block, _, ok = strings.Cut(block, "```\n<!-- fleet:end -->")
+	require.True(t, ok)
+	require.Equal(t, string(file), block, "README.md's fleet example and testdata/fleet-annotated.yaml differ")
+	res := run(t, string(file))
+	require.NoError(t, res.Err())
+}
+
 func TestGeneratorIsDeterministic(t *testing.T) {
 	src := func(seed string) string {
 		return "name: g\nsessions:\n  - {id: w, client: '{ip}', user: 'u{n}', count: 300, seed: " + seed +
 			", age: 1h..8h, idle: 0s..9h, open_files: 0..7}\n"
 	}
 	a, b, c := mustParse(t, src("5")), mustParse(t, src("5")), mustParse(t, src("6"))
-	require.Len(t, a.Servers[0].Sessions, 300)
-	assert.Equal(t, a.Servers[0].Sessions, b.Servers[0].Sessions, "same seed, same sessions")
-	assert.NotEqual(t, a.Servers[0].Sessions, c.Servers[0].Sessions, "another seed, other sessions")
+	as, bs, cs := a.Servers[0].Expand(), b.Servers[0].Expand(), c.Servers[0].Expand()
+	require.Len(t, as, 300)
+	require.Equal(t, 300, a.Servers[0].SessionCount())
+	assert.Equal(t, as, bs, "same seed, same sessions")
+	assert.NotEqual(t, as, cs, "another seed, other sessions")
 	start := a.Servers[0].Start
-	for i, d := range a.Servers[0].Sessions {
+	for i, d := range as {
 		s := d.Session
 		require.False(t, s.LastActivity.Before(s.Created), "session %d idle longer than its age", i)
 		age := start.Sub(s.Created)
 		require.True(t, age >= time.Hour && age <= 8*time.Hour, "session %d age %v outside 1h..8h", i, age)
 		require.LessOrEqual(t, s.OpenFiles, uint32(7))
 	}
-	first, last := a.Servers[0].Sessions[0], a.Servers[0].Sessions[299]
+	first, last := as[0], as[299]
 	assert.Equal(t, "10.0.0.1", first.Session.ClientName)
 	assert.Equal(t, "10.0.1.44", last.Session.ClientName) // 300 = 1*256 + 44
 	assert.Equal(t, "u300", last.Session.UserName)

@@ -153,7 +153,7 @@ func describe(n *yaml.Node) string {
 		if n.Tag == "!!null" {
 			return "got nothing (null)"
 		}
-		return fmt.Sprintf("got %q", n.Value)
+		return fmt.Sprintf("got %q", clip(n.Value))
 	}
 	return "got something else"
 }
@@ -179,12 +179,20 @@ func (w *walker) scalar(n *yaml.Node, path, want string) bool {
 	return true
 }
 
+// MaxStringLength is the longest string a scenario may hold anywhere, in bytes; most keys
+// have shorter limits of their own (names, client_type, passwords).
+const MaxStringLength = 8192
+
 func (w *walker) str(n *yaml.Node, path string) (string, bool) {
 	if !w.scalar(n, path, "a string") {
 		return "", false
 	}
+	if len(n.Value) > MaxStringLength {
+		w.bad(n, path, "%d bytes; want a string of at most %d", len(n.Value), MaxStringLength)
+		return "", false
+	}
 	if n.Tag != "!!str" {
-		w.bad(n, path, "got %s %s; want a string (put it in quotes)", tagName(n.Tag), n.Value)
+		w.bad(n, path, "got %s %s; want a string (put it in quotes)", tagName(n.Tag), clip(n.Value))
 		return "", false
 	}
 	return n.Value, true
@@ -222,7 +230,7 @@ func (w *walker) boolean(n *yaml.Node, path string) (bool, bool) {
 		return false, false
 	}
 	if n.Tag != "!!bool" {
-		w.bad(n, path, "got %q; want true or false", n.Value)
+		w.bad(n, path, "got %q; want true or false", clip(n.Value))
 		return false, false
 	}
 	return n.Value == "true" || n.Value == "True" || n.Value == "TRUE", true
@@ -256,10 +264,10 @@ func (w *walker) duration(n *yaml.Node, path string) (time.Duration, bool) {
 		w.bad(n, path, "got %q; want %s", n.Value, want)
 		return 0, false
 	case d < 0:
-		w.bad(n, path, "got %q; want a duration of 0 or more (time does not run back)", n.Value)
+		w.bad(n, path, "got %q; want a duration of 0 or more (time does not run back)", clip(n.Value))
 		return 0, false
 	case d > math.MaxUint32*time.Second:
-		w.bad(n, path, "got %q; want at most 4294967295s (a DWORD of seconds)", n.Value)
+		w.bad(n, path, "got %q; want at most 4294967295s (a DWORD of seconds)", clip(n.Value))
 		return 0, false
 	}
 	return d.Truncate(time.Second), true
@@ -275,13 +283,13 @@ func (w *walker) durationRange(n *yaml.Node, path string) (drange, bool) {
 		hi, err2 := parseDuration(b)
 		switch {
 		case err1 != nil || err2 != nil:
-			w.bad(n, path, "got %q; want a duration or a range like 1h..8h", n.Value)
+			w.bad(n, path, "got %q; want a duration or a range like 1h..8h", clip(n.Value))
 			return drange{}, false
 		case lo < 0 || hi < lo:
-			w.bad(n, path, "got %q; want a range from low to high, both 0 or more", n.Value)
+			w.bad(n, path, "got %q; want a range from low to high, both 0 or more", clip(n.Value))
 			return drange{}, false
 		case hi > math.MaxUint32*time.Second:
-			w.bad(n, path, "got %q; want at most 4294967295s (a DWORD of seconds)", n.Value)
+			w.bad(n, path, "got %q; want at most 4294967295s (a DWORD of seconds)", clip(n.Value))
 			return drange{}, false
 		}
 		return drange{lo.Truncate(time.Second), hi.Truncate(time.Second)}, true
