@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/sessionsim/sessionsim/sessionapi"
 )
@@ -54,9 +57,59 @@ func plainYAML(s string) bool {
 	return true
 }
 
+// scalarCache remembers how yaml.v3 writes, inside an entry, the strings plainYAML cannot judge
+// ("DOS LM 2.0", a transport with spaces), so that a value repeated across a million entries
+// costs yaml.v3 once instead of once an entry (an entry through yaml.v3 costs about 100 µs).
+// It holds at most maxCachedScalars values of at most 256 bytes; past that, values are
+// rendered each time, as before.
+type scalarCache map[string]string
+
+const maxCachedScalars = 4096
+
+// render returns yaml.v3's writing of v as the value of an entry's key, or false when it is
+// not one line (then the entry goes through yaml.v3 whole).
+func (c scalarCache) render(v string) (string, bool) {
+	if r, ok := c[v]; ok {
+		return r, r != ""
+	}
+	r, ok := yamlEntryValue(v)
+	if c != nil && len(c) < maxCachedScalars && len(v) <= 256 {
+		c[v] = r // "" for a value that is not one line
+	}
+	return r, ok
+}
+
+// yamlEntryValue asks yaml.v3 how it writes v as the value of an entry's key, in the very
+// structure the writer puts entries in (a flow mapping in a block sequence of a block
+// mapping, indent 2). A scalar's style depends only on its text and on being in flow
+// context, so the answer holds for every key of every entry.
+func yamlEntryValue(v string) (string, bool) {
+	e := Entry{Info: sessionapi.SessionInfo502{ClientName: v}, Fields: sessionapi.FieldsOf(sessionapi.Level0)}
+	m := block()
+	add(m, "entries", entries([]Entry{e}))
+	root := block()
+	add(root, "calls", &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: []*yaml.Node{m}})
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}) != nil || enc.Close() != nil {
+		return "", false
+	}
+	lines := strings.Split(buf.String(), "\n")
+	const prefix, suffix = "      - {cname: ", "}"
+	if len(lines) != 4 || lines[3] != "" || !strings.HasPrefix(lines[2], prefix) || !strings.HasSuffix(lines[2], suffix) {
+		return "", false
+	}
+	return lines[2][len(prefix) : len(lines[2])-len(suffix)], true
+}
+
 // appendYAMLEntry appends e as the flow mapping yaml.v3 writes for it ("{cname: x, time: 1}",
 // no newline), or reports false when one of its strings needs yaml.v3's judgement.
-func appendYAMLEntry(b []byte, e *Entry) ([]byte, bool) {
+func appendYAMLEntry(b []byte, e *Entry) ([]byte, bool) { return appendYAMLEntryCached(b, e, nil) }
+
+// appendYAMLEntryCached is appendYAMLEntry with the strings plainYAML cannot judge written as
+// yaml.v3 writes them (c remembers them; nil: those entries report false).
+func appendYAMLEntryCached(b []byte, e *Entry, c scalarCache) ([]byte, bool) {
 	if e.Fields == 0 {
 		return b, false
 	}
@@ -93,7 +146,15 @@ func appendYAMLEntry(b []byte, e *Entry) ([]byte, bool) {
 				continue
 			}
 			if !plainYAML(v) {
-				return b[:start], false
+				r, ok := "", false
+				if c != nil {
+					r, ok = c.render(v)
+				}
+				if !ok {
+					return b[:start], false
+				}
+				b = append(b, r...)
+				continue
 			}
 			b = append(b, v...)
 		}

@@ -56,7 +56,8 @@ func TestFastPathsMatchLibraries(t *testing.T) {
 	for range 3000 {
 		values = append(values, randomString(r))
 	}
-	direct := 0
+	direct, cached := 0, 0
+	cache := scalarCache{}
 	for _, v := range values {
 		j, _ := json.Marshal(v)
 		assert.Equal(t, string(j), string(appendJSONString(nil, v)), "JSON string %q", v)
@@ -79,6 +80,10 @@ func TestFastPathsMatchLibraries(t *testing.T) {
 				direct++
 				assert.Equal(t, yamlEntryLine(t, &e), string(line)+"\n", "YAML entry with %q", v)
 			}
+			if line, ok := appendYAMLEntryCached([]byte("      - "), &e, cache); ok {
+				cached++
+				assert.Equal(t, yamlEntryLine(t, &e), string(line)+"\n", "YAML entry with %q, cached", v)
+			}
 			var a, b bytes.Buffer
 			writeJSON(&a, e.node(), "      ")
 			appendJSONEntry(&b, &e, "      ")
@@ -86,6 +91,14 @@ func TestFastPathsMatchLibraries(t *testing.T) {
 		}
 	}
 	assert.Greater(t, direct, 100, "the direct path was hardly taken")
+	assert.Greater(t, cached, direct, "the cache took no value the plain rule refuses")
+	for _, v := range []string{"DOS LM 2.0", `\Device\NetbiosSmb`, "Windows 10 Enterprise 19045", "a: b", "yes"} {
+		e := Entry{Info: sessionapi.SessionInfo502{ClientName: "ws", ClientType: v}, Fields: sessionapi.FieldsOf(sessionapi.Level502)}
+		line, ok := appendYAMLEntryCached([]byte("      - "), &e, cache)
+		if assert.True(t, ok, "appendYAMLEntryCached with client type %q: want the direct path", v) {
+			assert.Equal(t, yamlEntryLine(t, &e), string(line)+"\n", "YAML entry with client type %q, cached", v)
+		}
+	}
 	for _, v := range []string{"bob", `\\10.0.0.5`, "10.0.0.5", "SESS_GUEST|SESS_NOENCRYPTION", "DOMAIN\\user"} {
 		assert.True(t, plainYAML(v), "plainYAML(%q): the common names must take the direct path", v)
 	}

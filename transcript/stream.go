@@ -44,11 +44,13 @@ type yamlWriter struct {
 	header bool
 	calls  int
 	closed bool
+	// scalars: how yaml.v3 writes the entry strings the direct path cannot judge.
+	scalars scalarCache
 }
 
 // NewYAMLWriter returns a [StreamWriter] for the YAML form ([Transcript.YAML]).
 func NewYAMLWriter(w io.Writer) StreamWriter {
-	return &yamlWriter{bw: bufio.NewWriterSize(w, 64<<10)}
+	return &yamlWriter{bw: bufio.NewWriterSize(w, 64<<10), scalars: scalarCache{}}
 }
 
 // encode encodes root (a mapping) as a document, with the file's head comment when asked,
@@ -104,7 +106,7 @@ func (y *yamlWriter) entries(list string, item *yaml.Node, key string, es []Entr
 		}
 		line = append(line[:0], "      - "...)
 		var ok bool
-		if line, ok = appendYAMLEntry(line, &es[i]); ok {
+		if line, ok = appendYAMLEntryCached(line, &es[i], y.scalars); ok {
 			line = append(line, '\n')
 			if _, err := y.bw.Write(line); err != nil {
 				y.err = err
