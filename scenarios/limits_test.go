@@ -70,10 +70,11 @@ func TestMemoryLimitsReplayWork(t *testing.T) {
 	big := "name: x\nsessions:\n  - {client: 'ws{n}', count: 1500000}\nsteps:\n"
 	requireProblem(t, big+"  - {as: administrator, enum: {level: 10}}\n", 5, "steps[0]", "one call here can return 1500000 entries; want at most 1000000 (MaxCallEntries)")
 	mustParse(t, big+"  - {as: administrator, enum: {level: 10, prefmaxlen: 65536, all: true}}\n")
-	requireProblem(t, big+strings.Repeat("  - {as: administrator, enum: {level: 10, prefmaxlen: 65536, all: true}}\n", 5), 9, "steps[4]", "want at most 6000000 (MaxReplayEntries)")
-	requireProblem(t, big+"  - {as: administrator, enum: {level: 0, prefmaxlen: 1, all: true}}\n"+
-		"  - {as: administrator, enum: {level: 0, prefmaxlen: 1, all: true}}\n"+
-		"  - {as: administrator, enum: {level: 0, prefmaxlen: 1, all: true}}\n", 7, "steps[2]", "(MaxReplayCalls)")
+	requireProblem(t, "name: x\nsessions:\n  - {client: 'ws{n}', count: 900000}\nsteps:\n"+strings.Repeat("  - {as: administrator, enum: {level: 10}}\n", 7), 11, "steps[6]", "want at most 6000000 (MaxReplayEntries)")
+	requireProblem(t, big+"  - {as: administrator, enum: {level: 0, prefmaxlen: 1, all: true}}\n", 5, "steps[0]", "(MaxReplayCalls)")
+	// A reviewer's 200-byte file: 2,000,000 sessions paged about three at a time.
+	requireProblem(t, "name: x\ncallers: [{name: a, role: administrator}]\nsessions:\n  - {client: 'ws{n}', user: u, count: 2000000}\n"+
+		"steps:\n  - {as: a, enum: {level: 0, prefmaxlen: 60, all: true}}\n", 6, "steps[0]", "(MaxReplayCalls)")
 	requireProblem(t, big+strings.Repeat("  - {as: administrator, getinfo: {client: '\\\\ws1', user: u, level: 1}}\n", 300), 271, "steps[266]", "(MaxReplayScan)")
 	var tl strings.Builder
 	tl.WriteString("name: x\nsessions:\n  - {id: s, client: 'ws{n}', count: 1500000}\ntimeline:\n")
