@@ -9,6 +9,7 @@ import (
 
 	"github.com/sessionsim/sessionsim/fake"
 	"github.com/sessionsim/sessionsim/sessionapi"
+	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
 	"github.com/sessionsim/sessionsim/sweep"
 )
 
@@ -63,10 +64,15 @@ func ExampleClassify() {
 	fmt.Println(sweep.Classify(sessionapi.ERROR_BAD_NETPATH, false))
 	fmt.Println(sweep.Classify(context.DeadlineExceeded, true))
 	fmt.Println(sweep.Classify(sessionapi.ERROR_INVALID_LEVEL, false))
+	// A connection the server closed is unreachable, not timed out; a cancel is neither.
+	fmt.Println(sweep.Classify(fmt.Errorf("enumerating: %w", srvsvc.ErrConnectionLost), false))
+	fmt.Println(sweep.Classify(context.Canceled, false))
 	// Output:
 	// answered
 	// refused
 	// unreachable
 	// timed_out
+	// error
+	// unreachable
 	// error
 }

@@ -57,8 +57,8 @@ type Outcome int
 const (
 	Answered    Outcome = iota // the enumeration completed (NERR_Success)
 	Refused                    // ERROR_ACCESS_DENIED, or the logon refused: the caller may not enumerate
-	Unreachable                // ERROR_BAD_NETPATH, RPC_S_SERVER_UNAVAILABLE, a failed connect
-	TimedOut                   // no end before Config.Timeout
+	Unreachable                // ERROR_BAD_NETPATH, RPC_S_SERVER_UNAVAILABLE, a failed connect, a connection lost
+	TimedOut                   // no end before Config.Timeout or a stage limit
 	Failed                     // any other error: another status, a protocol error, too many entries
 )
 
@@ -95,7 +95,11 @@ type Result struct {
 
 // Classify returns the outcome of an enumeration that ended with err (nil: Answered).
 // dialErr says err came from connecting: a failed connect is Unreachable unless it ran out
-// of time.
+// of time. A connection the server closed or reset ([srvsvc.ErrConnectionLost]), at any
+// stage, is Unreachable too — Windows' client says RPC_S_SERVER_UNAVAILABLE then — while a
+// server that sends what is not SMB2 ([srvsvc.ErrNotSMB2]) is Failed: it was reached. Only a
+// deadline that ran out (context.DeadlineExceeded, a *srvsvc.StageError) is TimedOut; a
+// cancel of the sweep's own context is Failed.
 func Classify(err error, dialErr bool) Outcome {
 	switch {
 	case err == nil:
@@ -104,8 +108,11 @@ func Classify(err error, dialErr bool) Outcome {
 		return TimedOut
 	case errors.Is(err, sessionapi.ERROR_ACCESS_DENIED), errors.Is(err, srvsvc.ErrLogonFailure):
 		return Refused
-	case errors.Is(err, sessionapi.ERROR_BAD_NETPATH), errors.Is(err, sessionapi.RPC_S_SERVER_UNAVAILABLE):
+	case errors.Is(err, sessionapi.ERROR_BAD_NETPATH), errors.Is(err, sessionapi.RPC_S_SERVER_UNAVAILABLE),
+		errors.Is(err, srvsvc.ErrConnectionLost):
 		return Unreachable
+	case errors.Is(err, srvsvc.ErrNotSMB2), errors.Is(err, context.Canceled):
+		return Failed
 	}
 	var ne net.Error
 	if dialErr || errors.As(err, &ne) {

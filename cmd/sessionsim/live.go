@@ -246,18 +246,26 @@ const maxLevel = 0xFFFFFFFF
 func cmdEnum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	t, servers, timeout, fs := liveFlags("enum", "--server HOST[:PORT]... | --servers-file FILE  --user NAME [--api srvsvc|netapi] [--level N] [-o table|json|yaml|jsonl]",
 		"Enumerates the sessions of a live server (NetSessionEnum, all pages) and prints them as each\n"+
-			"page arrives. -o yaml and -o json print the calls as a transcript, the format of\n"+
-			"'sessionsim replay -o yaml'. At most --max-entries entries are read (default\n"+
-			"sessionapi.DefaultMaxEntries, 1,000,000; -1: no bound): a server that keeps sending more\n"+
-			"ends with an error after them.\n\n"+
-			"With several --server flags or --servers-file, it sweeps them, --concurrency at a time,\n"+
-			"each within --timeout: one line per server as it finishes (-o table, or -o jsonl: a\n"+
-			"JSON object per line), then a summary line (answered, refused, unreachable, timed out,\n"+
-			"errors; sessions found). A progress bar goes to stderr when it is a terminal. The exit\n"+
-			"status is 0 when every server answered, 1 otherwise.\n\n"+
-			"Exit status: 0 ok; 1 the server refused the call (a status such as ERROR_ACCESS_DENIED),\n"+
-			"more entries than --max-entries, or output not written; 2 usage; 3 the server was not\n"+
-			"reached, the transport failed, or --timeout ran out.", stdout)
+			"page arrives, then, when every call succeeded, a line 'N session(s) at level L from SERVER\n"+
+			"in C call(s)' (N is the rows printed). A call that fails prints no such line: the status\n"+
+			"goes to stderr by name and number (ERROR_ACCESS_DENIED (5)), after the rows of the pages\n"+
+			"before it. -o yaml and -o json print the calls as a transcript, the format of\n"+
+			"'sessionsim replay -o yaml', each call as the server answered it. At most --max-entries\n"+
+			"entries are read (default sessionapi.DefaultMaxEntries, 1,000,000; -1: no bound): the\n"+
+			"table prints at most that many rows, and a server that sends more ends with an error\n"+
+			"(exit status 1) after them.\n\n"+
+			"With several --server flags, --servers-file, or -o jsonl (even for one server), it\n"+
+			"sweeps: the servers are enumerated --concurrency at a time, each within --timeout, and\n"+
+			"it prints one line per server as it finishes (-o table, or -o jsonl: a JSON object per\n"+
+			"line with the server, outcome, session count and error; no entries), then a summary\n"+
+			"line (answered, refused, unreachable, timed out, errors; sessions found). A progress bar\n"+
+			"goes to stderr when it is a terminal. A sweep exits 0 when every server answered, 3 when\n"+
+			"none did and each was unreachable, timed out or broke the exchange (so a sweep of one\n"+
+			"server exits as enumerating it alone does), and 1 otherwise.\n\n"+
+			"Exit status: 0 ok; 1 the server refused the call (a status such as ERROR_ACCESS_DENIED)\n"+
+			"or the logon, more entries than --max-entries, or output not written; 2 usage; 3 the\n"+
+			"server was not reached, the connection broke, the exchange was not SMB2 or DCE/RPC as\n"+
+			"specified, or --timeout ran out.", stdout)
 	level := fs.Uint64("level", 10, "the information level: 0, 1, 2, 10 or 502 (any DWORD is sent as given)")
 	client := fs.String("client", "", `only sessions from this client (\\NAME)`)
 	user := fs.String("filter-user", "", "only sessions of this user")
@@ -265,12 +273,13 @@ func cmdEnum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	maxEntries := fs.Int("max-entries", sessionapi.DefaultMaxEntries, "read at most this many entries from a server (-1: no bound)")
 	serversFile := fs.String("servers-file", "", "sweep the servers listed in FILE, one HOST or HOST:PORT a line (# comments)")
 	concurrency := fs.Int("concurrency", sweep.DefaultConcurrency, fmt.Sprintf("in a sweep, servers enumerated at once (1 to %d)", sweep.MaxConcurrency))
-	out := output("table")
-	fs.Var(&out, "o", "output: table, yaml or json (one server); table or jsonl (a sweep)")
+	outp := outputVar(fs, "output `FORMAT`: table, yaml or json (one server); table or jsonl (a sweep; -o jsonl always sweeps)",
+		nil, "table", "yaml", "json", "jsonl")
 	pos, code, stop := parse(fs, args, stderr)
 	if stop {
 		return code
 	}
+	out := *outp
 	if len(pos) > 0 {
 		errorf(stderr, "sessionsim enum: unexpected argument %q", pos[0])
 		return exitUsage
@@ -343,9 +352,14 @@ func enumOne(ctx context.Context, t *LiveTarget, req sessionapi.EnumRequest, out
 	} else {
 		sw = streamWriter(stdout, out)
 		if err := sw.WriteHeader(tr); err != nil {
-			errorf(stderr, "sessionsim enum: writing the output: %v", err)
-			return exitFailed
+			return writeFailed("enum", stdout, stderr, err)
 		}
+	}
+	// The table prints at most the entries All yields: a page past --max-entries is cut there,
+	// so that the rows and the count agree. A transcript keeps each call as it was answered.
+	rowsLeft := req.MaxEntries
+	if rowsLeft == 0 {
+		rowsLeft = sessionapi.DefaultMaxEntries
 	}
 	calls := 0
 	var werr error
@@ -359,7 +373,12 @@ func enumOne(ctx context.Context, t *LiveTarget, req sessionapi.EnumRequest, out
 				continue
 			}
 			if table != nil {
-				werr = table.Write(c.Entries)
+				rows := c.Entries
+				if rowsLeft >= 0 {
+					rows = rows[:min(len(rows), rowsLeft)]
+					rowsLeft -= len(rows)
+				}
+				werr = table.Write(rows)
 			} else {
 				werr = sw.WriteCall(c)
 			}
@@ -378,18 +397,20 @@ func enumOne(ctx context.Context, t *LiveTarget, req sessionapi.EnumRequest, out
 	}
 	flush()
 	if werr == nil {
-		if table != nil {
-			_, werr = fmt.Fprintf(stdout, "%d session(s) at level %d from %s in %d call(s)\n", n, req.Level, transcript.Escape(t.Server), calls)
-		} else {
+		switch {
+		case sw != nil:
 			werr = sw.Close()
+		case err == nil:
+			// Only a complete enumeration gets the summary: after a failed call, a count on
+			// stdout would read as the server's answer.
+			_, werr = fmt.Fprintf(stdout, "%d session(s) at level %d from %s in %d call(s)\n", table.Rows(), req.Level, transcript.Escape(t.Server), calls)
 		}
 	}
 	if werr != nil {
-		errorf(stderr, "sessionsim enum: writing the output: %v", werr)
-		return exitFailed
+		return writeFailed("enum", stdout, stderr, werr)
 	}
 	if err != nil {
-		errorf(stderr, "sessionsim enum: %v", explain(err))
+		errorf(stderr, "sessionsim enum: %s: %v (after %d session(s) in %d call(s))", t.Server, explain(err), n, calls)
 		return callStatus(err)
 	}
 	return exitOK

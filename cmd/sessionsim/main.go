@@ -14,12 +14,20 @@
 //
 //	0  success
 //	1  an expectation was not met (replay; the diff is on stderr), a server refused a call
-//	   (a status such as ERROR_ACCESS_DENIED), a sweep found a server that did not answer,
-//	   or the output could not be written (stdout on a full disk, a closed pipe)
+//	   (a status such as ERROR_ACCESS_DENIED (5), by name and number on stderr) or the
+//	   logon, more entries than --max-entries, a sweep in which some server did not answer
+//	   (unless none was reached: 3), or the output could not be written (stdout on a full
+//	   disk, a closed pipe; said once on stderr)
 //	2  bad usage: an unknown command or flag, a value out of range, a bad scenario file,
 //	   an unknown built-in name
 //	3  a server could not be reached or the transport failed: connection refused, a name
-//	   that does not resolve, no answer before --timeout, a broken SMB2 or DCE/RPC exchange
+//	   that does not resolve, a connection the server closed, no answer before --timeout
+//	   or a stage limit, a broken SMB2 or DCE/RPC exchange; a sweep in which no server
+//	   answered and every one was such a case (so a sweep of one server exits as enum does)
+//
+// -o takes what each command can print: replay table, yaml or json; enum table, yaml, json
+// or jsonl (jsonl is always the sweep format: one JSON object per server, then a summary,
+// even for a single --server); sweep table or jsonl.
 //
 // Every command that dials (enum, record) takes --timeout (default 30s) for the whole run;
 // besides, each stage of a connection has its own limit (srvsvc.DefaultStageTimeout, 15 s).
@@ -37,6 +45,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 )
 
@@ -129,9 +138,10 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'sessionsim <command> --help' for a command's flags.\n")
-	fmt.Fprintf(w, "\nExit status: 0 ok; 1 an expectation not met, a call refused with a status, a sweep with\n"+
-		"servers that did not answer, or output that could not be written; 2 bad usage or a bad\n"+
-		"scenario file; 3 a server not reached, a transport failure or a timeout (--timeout).\n")
+	fmt.Fprintf(w, "\nExit status: 0 ok; 1 an expectation not met, a call or logon refused with a status, a\n"+
+		"sweep with servers that did not answer, or output that could not be written; 2 bad usage\n"+
+		"or a bad scenario file; 3 a server not reached, a connection broken, a transport failure\n"+
+		"or a timeout (--timeout), or a sweep in which no server answered and none was reached.\n")
 }
 
 // cmdFlags is a command's flag set with its help text.
@@ -200,15 +210,50 @@ func parse(fs *cmdFlags, args []string, stderr io.Writer) ([]string, int, bool) 
 	return pos, 0, false
 }
 
-// output is the -o flag.
+// output is an -o value: table, yaml, json or jsonl.
 type output string
 
-func (o *output) String() string { return string(*o) }
-func (o *output) Set(s string) error {
-	switch s {
-	case "table", "yaml", "json", "jsonl":
-		*o = output(s)
+func (o output) String() string { return string(o) }
+
+// outputFlag is one command's -o flag: it accepts only the formats that command can print,
+// and its error lists exactly those (replay does not offer jsonl, sweep does not offer yaml).
+type outputFlag struct {
+	out     *output
+	allowed []string
+	// hints say where a format refused here is accepted instead.
+	hints map[string]string
+}
+
+// outputVar declares -o on fs, defaulting to allowed[0].
+func outputVar(fs *cmdFlags, usage string, hints map[string]string, allowed ...string) *output {
+	out := output(allowed[0])
+	fs.Var(&outputFlag{out: &out, allowed: allowed, hints: hints}, "o", usage)
+	return &out
+}
+
+func (f *outputFlag) String() string {
+	if f.out == nil {
+		return ""
+	}
+	return string(*f.out)
+}
+
+func (f *outputFlag) Set(s string) error {
+	if slices.Contains(f.allowed, s) {
+		*f.out = output(s)
 		return nil
 	}
-	return fmt.Errorf("want table, yaml, json or jsonl")
+	msg := "want " + orList(f.allowed)
+	if h, ok := f.hints[s]; ok {
+		msg += " (" + h + ")"
+	}
+	return errors.New(msg)
+}
+
+// orList is "a", "a or b", "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -85,6 +84,14 @@ func (c *checkedWriter) Err() error {
 	return c.err
 }
 
-// errWrite is wrapped by errors that come from writing the output, which the command has
-// already reported once.
-var errWrite = errors.New("writing the output")
+// writeFailed is the exit status of a command whose output could not be written, and
+// reports err unless it is stdout's own failure: runContext reports that one, once, for
+// every command (so `sessionsim replay x >/dev/full` says it once, not twice). An error of
+// the writer itself (an encoding failure) is reported here.
+func writeFailed(name string, stdout, stderr io.Writer, err error) int {
+	if cw, ok := stdout.(*checkedWriter); ok && cw.Err() != nil {
+		return exitFailed
+	}
+	errorf(stderr, "sessionsim %s: writing the output: %v", name, err)
+	return exitFailed
+}

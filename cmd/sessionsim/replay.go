@@ -21,16 +21,13 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			"grow with the output). Exits 1 when a step's expectation is not met, printing a diff from\n"+
 			"what was expected to what came back on stderr, or when the output cannot be written;\n"+
 			"2 on a bad file.", stdout)
-	out := output("table")
-	fs.Var(&out, "o", "output: table, yaml (the golden transcript format) or json")
+	outp := outputVar(fs, "output `FORMAT`: table, yaml (the golden transcript format) or json",
+		map[string]string{"jsonl": "jsonl is the format of sweeps: sessionsim sweep, sessionsim enum"}, "table", "yaml", "json")
 	pos, code, stop := parse(fs, args, stderr)
 	if stop {
 		return code
 	}
-	if out == "jsonl" {
-		errorf(stderr, "sessionsim replay: -o jsonl is for sweeps (enum with several servers, sweep); want table, yaml or json")
-		return exitUsage
-	}
+	out := *outp
 	if len(pos) != 1 {
 		errorf(stderr, "sessionsim replay: want one scenario file or built-in name, got %d arguments\nRun 'sessionsim replay --help' for usage.", len(pos))
 		return exitUsage
@@ -47,8 +44,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	sw := streamWriter(stdout, out)
 	if err := sw.WriteHeader(sc.Header()); err != nil {
-		errorf(stderr, "sessionsim replay: writing the output: %v", err)
-		return exitFailed
+		return writeFailed("replay", stdout, stderr, err)
 	}
 	var werr error
 	res, err := sc.RunStream(ctx, func(c *transcript.Call) error {
@@ -61,8 +57,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		werr = sw.Close()
 	}
 	if werr != nil {
-		errorf(stderr, "sessionsim replay: writing the output: %v", werr)
-		return exitFailed
+		return writeFailed("replay", stdout, stderr, werr)
 	}
 	if err != nil {
 		errorf(stderr, "sessionsim replay: %v", err)

@@ -56,26 +56,28 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			"summary line: answered, refused, unreachable, timed out, errors; sessions found. A\n"+
 			"progress bar goes to stderr when it is a terminal. The same sweep over the wire is\n"+
 			"'sessionsim enum' with several --server flags or --servers-file.\n\n"+
-			"Exit status: 0 every server answered; 1 some did not, or the output was not written;\n"+
-			"2 usage or a bad scenario file.", stdout)
+			"Exit status: 0 every server answered; 3 none answered and every one was unreachable,\n"+
+			"timed out or broke the exchange (what 'sessionsim enum' exits with for such a server);\n"+
+			"1 otherwise (some refused or failed with a status, some answered and some did not), or\n"+
+			"the output was not written; 2 usage or a bad scenario file.", stdout)
 	concurrency := fs.Int("concurrency", sweep.DefaultConcurrency, fmt.Sprintf("servers enumerated at once (1 to %d)", sweep.MaxConcurrency))
 	timeout := fs.Duration("timeout", defaultTimeout, "give up on a server after this long")
 	as := fs.String("as", "", "call as this caller of the scenario (default: its first caller, else an administrator named sweep)")
 	level := fs.Uint64("level", 10, "the information level: 0, 1, 2, 10 or 502 (samba-profile servers know 0 and 1 only: use 1 for a mixed fleet)")
 	prefMax := fs.String("prefmaxlen", "MAX_PREFERRED_LENGTH", "preferred maximum bytes per call")
 	maxEntries := fs.Int("max-entries", sessionapi.DefaultMaxEntries, "read at most this many entries from a server (-1: no bound)")
-	out := output("table")
-	fs.Var(&out, "o", "output: table or jsonl")
+	outp := outputVar(fs, "output `FORMAT`: table or jsonl (a JSON object per server, then the summary)", map[string]string{
+		"yaml": "a transcript is for one server: sessionsim replay, or sessionsim enum --server HOST -o yaml",
+		"json": "a transcript is for one server: sessionsim replay, or sessionsim enum --server HOST -o json",
+	}, "table", "jsonl")
 	pos, code, stop := parse(fs, args, stderr)
 	if stop {
 		return code
 	}
+	out := *outp
 	switch {
 	case len(pos) != 1:
 		errorf(stderr, "sessionsim sweep: want one scenario file or built-in name, got %d arguments\nRun 'sessionsim sweep --help' for usage.", len(pos))
-		return exitUsage
-	case out != "table" && out != "jsonl":
-		errorf(stderr, "sessionsim sweep: -o %s: want table or jsonl", out)
 		return exitUsage
 	case *concurrency < 1 || *concurrency > sweep.MaxConcurrency:
 		errorf(stderr, "sessionsim sweep: --concurrency %d: want 1 to %d", *concurrency, sweep.MaxConcurrency)
@@ -140,8 +142,10 @@ func runSweep(ctx context.Context, name string, targets []sweep.Target, cfg swee
 	for _, t := range targets {
 		width = max(width, min(len(transcript.Escape(t.Name)), 40))
 	}
+	var codes sweepStatus
 	for r := range sweep.Run(ctx, targets, cfg) {
 		sum.Add(r)
+		codes.add(r)
 		if werr == nil {
 			bar.clear()
 			if out == "jsonl" {
@@ -162,17 +166,58 @@ func runSweep(ctx context.Context, name string, targets []sweep.Target, cfg swee
 		}
 	}
 	if werr != nil {
-		errorf(stderr, "sessionsim %s: writing the output: %v", name, werr)
-		return exitFailed
+		return writeFailed(name, stdout, stderr, werr)
 	}
 	if err := ctx.Err(); err != nil {
 		errorf(stderr, "sessionsim %s: %v after %d of %d server(s)", name, err, sum.Servers, len(targets))
 		return exitFailed
 	}
-	if sum.Count(sweep.Answered) != sum.Servers {
+	return codes.status()
+}
+
+// sweepStatus is a sweep's exit status, from the status each server alone would give (that
+// of `sessionsim enum --server` against it): 0 when every server answered; 3 when none did
+// and every one is a 3 (not reached, timed out, a broken exchange), so that a sweep of one
+// unreachable server exits as enum does; 1 otherwise.
+type sweepStatus struct{ servers, ok, unreachable int }
+
+func (s *sweepStatus) add(r sweep.Result) {
+	s.servers++
+	switch resultStatus(r) {
+	case exitOK:
+		s.ok++
+	case exitUnreachable:
+		s.unreachable++
+	}
+}
+
+func (s *sweepStatus) status() int {
+	switch {
+	case s.ok == s.servers:
+		return exitOK
+	case s.unreachable == s.servers:
+		return exitUnreachable
+	}
+	return exitFailed
+}
+
+// resultStatus is the exit status of one server's result, by the table of the command's
+// help: refused (a status, a refused logon) 1; unreachable or timed out 3; another error 1
+// when the server sent a status or more entries than --max-entries, else 3 (a transport or
+// protocol failure).
+func resultStatus(r sweep.Result) int {
+	switch r.Outcome {
+	case sweep.Answered:
+		return exitOK
+	case sweep.Refused:
+		return exitFailed
+	case sweep.Unreachable, sweep.TimedOut:
+		return exitUnreachable
+	}
+	if r.HasStatus {
 		return exitFailed
 	}
-	return exitOK
+	return callStatus(r.Err)
 }
 
 func writeJSONLine(w io.Writer, v any) error {

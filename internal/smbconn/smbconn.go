@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"sync"
@@ -61,8 +62,15 @@ func (e *StageError) Error() string {
 	return fmt.Sprintf("%s: no answer to %s within the deadline (stage limit %v): %v", e.Addr, e.Stage, e.Limit, e.Err)
 }
 
-// Unwrap returns context.DeadlineExceeded as well as the underlying error.
-func (e *StageError) Unwrap() []error { return []error{context.DeadlineExceeded, e.Err} }
+// Unwrap returns context.DeadlineExceeded as well as the underlying error — but never a
+// context.Canceled in Err: a StageError means a deadline ran out, so matching a cancel the
+// caller did not make would mislead errors.Is.
+func (e *StageError) Unwrap() []error {
+	if e.Err == nil || errors.Is(e.Err, context.Canceled) {
+		return []error{context.DeadlineExceeded}
+	}
+	return []error{context.DeadlineExceeded, e.Err}
+}
 
 // Timeout reports true: the error is a timeout.
 func (e *StageError) Timeout() bool { return true }
@@ -146,24 +154,105 @@ func Dial(ctx context.Context, p Params) (*Conn, error) {
 	s, err := sd.DialConn(sctx, w, p.Addr())
 	if err != nil {
 		tcp.Close()
-		if w.tooManyNegotiates() {
-			return nil, fmt.Errorf("SMB2 negotiate with %s: %w", p.Addr(), ErrRenegotiation)
-		}
-		if sctx.Err() != nil && ctx.Err() != context.Canceled || w.timeout() {
-			stage, answered := w.stage()
-			return nil, &StageError{Addr: p.Addr(), Stage: stage, Answered: answered, Limit: limit, Err: err}
-		}
-		var re *smb2.ResponseError
-		if errors.As(err, &re) {
-			if name, ok := logonRefusals[re.Code]; ok {
-				return nil, fmt.Errorf("SMB2 session setup with %s as %q: %w: %s (0x%08X): %w", p.Addr(), p.User, ErrLogonFailure, name, re.Code, err)
-			}
-		}
-		return nil, fmt.Errorf("SMB2 session setup with %s as %q: %w", p.Addr(), p.User, err)
+		return nil, dialErr(ctx, sctx, w, p, limit, err)
 	}
 	w.done()
 	_ = tcp.SetDeadline(time.Time{})
 	return &Conn{Session: s, TCP: tcp}, nil
+}
+
+// dialErr is Dial's error once go-smb2's negotiate or session setup failed, naming the stage
+// the connection was at (the last request the client sent): the caller's cancel, a stage
+// that ran out of time, a refused logon, a connection that broke or a reply that is not SMB2.
+func dialErr(ctx, sctx context.Context, w *watchConn, p Params, limit time.Duration, err error) error {
+	stage, answered := w.stage()
+	switch {
+	case w.tooManyNegotiates():
+		return fmt.Errorf("SMB2 negotiate with %s: %w", p.Addr(), ErrRenegotiation)
+	case errors.Is(ctx.Err(), context.Canceled):
+		// The caller's cancel, not a timeout: it is reported as context.Canceled only.
+		return fmt.Errorf("%s with %s: %w", stage, p.Addr(), ctx.Err())
+	case errors.Is(sctx.Err(), context.DeadlineExceeded) || w.timeout():
+		return &StageError{Addr: p.Addr(), Stage: stage, Answered: answered, Limit: limit, Err: err}
+	}
+	var re *smb2.ResponseError
+	if errors.As(err, &re) {
+		if name, ok := logonRefusals[re.Code]; ok {
+			return fmt.Errorf("%s with %s as %q: %w: %s (0x%08X): %w", stage, p.Addr(), p.User, ErrLogonFailure, name, re.Code, err)
+		}
+	}
+	if be, ok := Broken(p.Addr(), stage, err); ok {
+		be.Answered = answered
+		return be
+	}
+	return fmt.Errorf("%s with %s as %q: %w", stage, p.Addr(), p.User, err)
+}
+
+// ErrConnectionLost is wrapped by a [*BrokenError] for a connection that failed under the
+// client: the server closed or reset it, or a write to it failed. Nothing more can be sent on
+// it; a new connection may work (a server that restarted, say).
+var ErrConnectionLost = errors.New("connection lost")
+
+// ErrNotSMB2 is wrapped by a [*BrokenError] for a server whose bytes are not SMB2 (a bad
+// transport frame, a response go-smb2 cannot parse): something answered, but not an SMB2
+// server as specified.
+var ErrNotSMB2 = errors.New("the reply is not SMB2")
+
+// BrokenError says at which stage the exchange with a server broke without a timeout: the
+// connection was lost (errors.Is(err, ErrConnectionLost)) or the server sent what is not
+// SMB2 (ErrNotSMB2). It is not a timeout and wraps no context error.
+type BrokenError struct {
+	Addr  string // host:port
+	Stage string // the stage whose request was the last one sent: "SMB2 NEGOTIATE", ...
+	// Answered is true when the server had sent something after the stage's request.
+	Answered bool
+	Lost     bool  // the connection failed (ErrConnectionLost); false: ErrNotSMB2
+	Err      error // what the transport said: io.EOF, a *net.OpError (reset, broken pipe), ...
+}
+
+func (e *BrokenError) Error() string {
+	if !e.Lost {
+		return fmt.Sprintf("%s: %v at %s: %v", e.Addr, ErrNotSMB2, e.Stage, e.Err)
+	}
+	closed := "the server closed it"
+	if !errors.Is(e.Err, io.EOF) && !errors.Is(e.Err, io.ErrUnexpectedEOF) {
+		closed = "closed or reset"
+	}
+	if e.Answered {
+		closed += " after an answer the client could not use"
+	}
+	return fmt.Sprintf("%s: %v at %s (%s): %v", e.Addr, ErrConnectionLost, e.Stage, closed, e.Err)
+}
+
+// Unwrap returns ErrConnectionLost or ErrNotSMB2, and the underlying error.
+func (e *BrokenError) Unwrap() []error {
+	if e.Lost {
+		return []error{ErrConnectionLost, e.Err}
+	}
+	return []error{ErrNotSMB2, e.Err}
+}
+
+// Broken returns a *BrokenError for stage when err is go-smb2's report of a failed
+// connection (its TransportError, which hides the cause from errors.Is) or of a response it
+// could not parse; otherwise nil and false. A timeout is not broken: the caller reports it as
+// a StageError.
+func Broken(addr, stage string, err error) (*BrokenError, bool) {
+	var te *smb2.TransportError
+	if errors.As(err, &te) {
+		var ne net.Error
+		if errors.As(te.Err, &ne) && ne.Timeout() {
+			return nil, false
+		}
+		var oe *net.OpError
+		lost := errors.Is(te.Err, io.EOF) || errors.Is(te.Err, io.ErrUnexpectedEOF) ||
+			errors.Is(te.Err, net.ErrClosed) || errors.As(te.Err, &oe)
+		return &BrokenError{Addr: addr, Stage: stage, Lost: lost, Err: te.Err}, true
+	}
+	var ie *smb2.InvalidResponseError
+	if errors.As(err, &ie) {
+		return &BrokenError{Addr: addr, Stage: stage, Err: ie}, true
+	}
+	return nil, false
 }
 
 // Close logs off (bounded by ctx) and closes the connection.

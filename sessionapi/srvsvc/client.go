@@ -131,19 +131,30 @@ func (c *Client) stage(ctx context.Context) (context.Context, context.CancelFunc
 	return context.WithTimeout(ctx, smbconn.StageLimit(c.cfg.StageTimeout))
 }
 
-// stageErr turns err into a *StageError when the stage's context sctx ran out (the stage
-// limit or the caller's deadline), or into ctx's error when the caller cancelled; in both
-// cases the link is marked suspect (see abandoned). Otherwise err is returned as it is.
+// stageErr is the error of a stage that failed with err under the stage's context sctx:
+//   - the caller cancelled ctx: ctx's error (context.Canceled), naming the stage;
+//   - sctx's deadline ran out (the stage limit or the caller's deadline): a *StageError;
+//   - the connection broke, or the server sent what is not SMB2: a *BrokenError;
+//   - anything else (a status, a DCE/RPC fault or protocol error): err as it is.
+//
+// Only the deadline makes a StageError: sctx may also be done because the stage's own cancel
+// ran, which says nothing about the server. In the first three cases the link is marked
+// suspect (see abandoned), so that the next call dials a new one.
 func (c *Client) stageErr(ctx, sctx context.Context, stage string, err error) error {
-	if sctx.Err() == nil {
-		return err
-	}
-	c.abandoned.Store(true)
-	if errors.Is(ctx.Err(), context.Canceled) {
-		return ctx.Err()
-	}
 	addr := (&smbconn.Params{Host: c.cfg.Host, Port: c.cfg.Port}).Addr()
-	return &StageError{Addr: addr, Stage: stage, Limit: smbconn.StageLimit(c.cfg.StageTimeout), Err: sctx.Err()}
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		c.abandoned.Store(true)
+		return fmt.Errorf("%s on %s: %w", stage, addr, ctx.Err())
+	case errors.Is(sctx.Err(), context.DeadlineExceeded):
+		c.abandoned.Store(true)
+		return &StageError{Addr: addr, Stage: stage, Limit: smbconn.StageLimit(c.cfg.StageTimeout), Err: context.DeadlineExceeded}
+	}
+	if be, ok := smbconn.Broken(addr, stage, err); ok {
+		c.abandoned.Store(true)
+		return be
+	}
+	return err
 }
 
 // opName names a call's stage in errors.

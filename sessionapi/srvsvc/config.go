@@ -31,7 +31,22 @@ var ErrLogonFailure = smbconn.ErrLogonFailure
 // StageError says which stage of talking to a server ran out of time (Stage: "TCP connect",
 // "SMB2 NEGOTIATE", "SMB2 SESSION_SETUP", "IPC$ tree connect", "opening \PIPE\srvsvc",
 // "bind", "NetrSessionEnum", ...). errors.Is(err, context.DeadlineExceeded) holds for it.
+// It is returned only when a deadline ran out (the stage limit or the caller's); a caller's
+// cancel is context.Canceled, and a connection that broke is a [*BrokenError].
 type StageError = smbconn.StageError
+
+// BrokenError says at which stage the exchange with a server broke without a timeout: the
+// server closed or reset the connection ([ErrConnectionLost]), or sent what is not SMB2
+// ([ErrNotSMB2]). It wraps no context error: a broken connection is a transport failure,
+// not "no answer within the deadline". The Client dials a new connection for its next call.
+type BrokenError = smbconn.BrokenError
+
+// ErrConnectionLost is wrapped by the error of a call or a Dial whose connection failed
+// under it (closed or reset by the server, a write refused).
+var ErrConnectionLost = smbconn.ErrConnectionLost
+
+// ErrNotSMB2 is wrapped by the error of a call or a Dial that got bytes that are not SMB2.
+var ErrNotSMB2 = smbconn.ErrNotSMB2
 
 // PasswordEnv is the environment variable [Config.WithEnvPassword] reads.
 const PasswordEnv = "SESSIONSIM_PASSWORD"

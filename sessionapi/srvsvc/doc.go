@@ -35,7 +35,11 @@
 // A WERROR comes back as the [sessionapi.Status] of that number; ERROR_MORE_DATA comes with
 // the entries that were returned. A DCE/RPC fault comes back as a [*FaultError] that also
 // matches the sessionapi status of its number (errors.Is(err, sessionapi.NCA_S_OP_RNG_ERROR)).
-// Transport failures and a done context are plain errors.
+// A connection the server closed or reset, at any stage, is a [*BrokenError] naming the stage
+// (errors.Is(err, [ErrConnectionLost])), and bytes that are not SMB2 are one too
+// ([ErrNotSMB2]); neither is a timeout, and the Client's next call dials a new connection. A
+// caller's cancel is its context.Canceled, never a [*StageError]. Other transport failures
+// are plain errors.
 //
 // # Deadlines
 //
@@ -45,7 +49,8 @@
 // ([DefaultStageTimeout], 15 s, when 0), and the context's deadline bounds the whole. A
 // server that accepts and then says nothing, answers with a wrong MessageId, sends framed
 // garbage or grants no credits gets a [*StageError] naming the stage (it matches
-// context.DeadlineExceeded under errors.Is). A server that answers every SMB2 NEGOTIATE with
+// context.DeadlineExceeded under errors.Is); a StageError means a deadline ran out, the
+// stage's or the caller's, and nothing else. A server that answers every SMB2 NEGOTIATE with
 // the wildcard dialect 0x02FF, which made go-smb2 renegotiate without end, gets
 // [ErrRenegotiation] after [MaxNegotiates] (3) requests. Refused credentials are
 // [ErrLogonFailure].
