@@ -28,6 +28,7 @@ const (
 	ERROR_INVALID_LEVEL          Status = 124
 	ERROR_MORE_DATA              Status = 234
 	RPC_S_SERVER_UNAVAILABLE     Status = 1722
+	RPC_S_SERVER_TOO_BUSY        Status = 1723 // the served fake's fault for a request while too many answers are unread
 	NERR_ServerNotStarted        Status = 2114
 	NERR_BufTooSmall             Status = 2123
 	NERR_UserNotFound            Status = 2221
@@ -53,6 +54,7 @@ var statusNames = map[Status]string{
 	ERROR_INVALID_LEVEL:          "ERROR_INVALID_LEVEL",
 	ERROR_MORE_DATA:              "ERROR_MORE_DATA",
 	RPC_S_SERVER_UNAVAILABLE:     "RPC_S_SERVER_UNAVAILABLE",
+	RPC_S_SERVER_TOO_BUSY:        "RPC_S_SERVER_TOO_BUSY",
 	NERR_ServerNotStarted:        "NERR_ServerNotStarted",
 	NERR_BufTooSmall:             "NERR_BufTooSmall",
 	NERR_UserNotFound:            "NERR_UserNotFound",
@@ -76,9 +78,9 @@ func Statuses() []Status {
 	return []Status{
 		NERR_Success, ERROR_ACCESS_DENIED, ERROR_NOT_ENOUGH_MEMORY, ERROR_NOT_SUPPORTED,
 		ERROR_BAD_NETPATH, ERROR_INVALID_PARAMETER, ERROR_INVALID_LEVEL, ERROR_MORE_DATA,
-		RPC_S_SERVER_UNAVAILABLE, NERR_ServerNotStarted, NERR_BufTooSmall, NERR_UserNotFound,
-		RPC_X_BAD_STUB_DATA, NERR_ClientNameNotFound, NERR_InvalidComputer, NCA_S_FAULT_CONTEXT_MISMATCH,
-		NCA_S_OP_RNG_ERROR,
+		RPC_S_SERVER_UNAVAILABLE, RPC_S_SERVER_TOO_BUSY, RPC_X_BAD_STUB_DATA, NERR_ServerNotStarted,
+		NERR_BufTooSmall, NERR_UserNotFound, NERR_ClientNameNotFound, NERR_InvalidComputer,
+		NCA_S_FAULT_CONTEXT_MISMATCH, NCA_S_OP_RNG_ERROR,
 	}
 }
 

@@ -19,7 +19,7 @@ func TestStatusNamesAndNumbers(t *testing.T) {
 		"ERROR_BAD_NETPATH": 53, "ERROR_INVALID_PARAMETER": 87, "ERROR_INVALID_LEVEL": 124,
 		"ERROR_MORE_DATA": 234, "RPC_S_SERVER_UNAVAILABLE": 1722, "NERR_ServerNotStarted": 2114,
 		"NERR_BufTooSmall": 2123, "NERR_UserNotFound": 2221, "NERR_ClientNameNotFound": 2312,
-		"NERR_InvalidComputer": 2351, "NCA_S_OP_RNG_ERROR": 0x1C010002, "NCA_S_FAULT_CONTEXT_MISMATCH": 0x1C00001A, "RPC_X_BAD_STUB_DATA": 0x6F7,
+		"NERR_InvalidComputer": 2351, "NCA_S_OP_RNG_ERROR": 0x1C010002, "NCA_S_FAULT_CONTEXT_MISMATCH": 0x1C00001A, "RPC_X_BAD_STUB_DATA": 0x6F7, "RPC_S_SERVER_TOO_BUSY": 1723,
 	}
 	require.Len(t, sessionapi.Statuses(), len(want))
 	for _, s := range sessionapi.Statuses() {

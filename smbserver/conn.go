@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sessionsim/sessionsim/internal/dcerpc"
 	"github.com/sessionsim/sessionsim/internal/smb2"
 )
 
@@ -43,6 +44,8 @@ type conn struct {
 	setupAttempts    int
 	authed           bool // a session has logged on: the handshake deadline no longer applies
 
+	rpcBudget *dcerpc.Budget // bytes the connection's pipes hold (Limits.MaxRPCPendingPerConn)
+
 	buf []byte // the read buffer, reused while small
 	out []byte // the write buffer, reused
 }
@@ -57,6 +60,7 @@ const readBufferSize = 4 << 10
 func newConn(s *Server, nc net.Conn) *conn {
 	ctx, cancel := context.WithCancel(s.ctx)
 	c := &conn{s: s, nc: nc, br: bufio.NewReaderSize(nc, readBufferSize), lim: &s.lim, ctx: ctx, cancel: cancel, credits: 1, sessions: map[uint64]*session{}}
+	c.rpcBudget = dcerpc.NewBudget(s.lim.MaxRPCPendingPerConn, s.rpcBudget)
 	c.peerIP = hostOf(nc.RemoteAddr())
 	c.localIP = hostOf(nc.LocalAddr())
 	c.log = s.log.With("peer", nc.RemoteAddr().String())

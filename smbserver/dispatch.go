@@ -528,7 +528,7 @@ func (c *conn) create(req *request) reply {
 	n := sess.nextOpen
 	sess.nextOpen++
 	o := &open{id: smb2.FileID{Persistent: n, Volatile: n}, tree: req.tree.id, counted: counted,
-		rpc: dcerpc.NewServerConn([]dcerpc.ServerInterface{{Syntax: srvs.Syntax, Handler: srvs.NewHandler(sess.api)}}, c.lim.rpc())}
+		rpc: dcerpc.NewServerConn([]dcerpc.ServerInterface{{Syntax: srvs.Syntax, Handler: srvs.NewHandler(sess.api)}}, c.lim.rpc(c.rpcBudget, c.log))}
 	sess.opens[n] = o
 	return reply{fileID: &o.id, body: smb2.AppendCreateResponse(nil, &smb2.CreateResponse{
 		CreateAction: smb2.FileOpened, FileID: o.id, Times: pipeTimes})}
@@ -576,12 +576,30 @@ func (c *conn) write(req *request) reply {
 	if o == nil {
 		return fail(smb2.StatusFileClosed)
 	}
+	if c.pipeFull(o, "WRITE") {
+		return fail(smb2.StatusInsufficientResources)
+	}
 	if err := o.rpc.Write(c.ctx, slices.Clone(w.Data)); err != nil {
 		c.log.Debug("smbserver: DCE/RPC protocol error; pipe closed", "err", err)
 		c.closeOpen(req.sess, o)
 		return fail(smb2.StatusPipeDisconnected)
 	}
 	return reply{body: smb2.AppendWriteResponse(nil, uint32(len(w.Data)))}
+}
+
+// pipeFull reports (and logs) whether a WRITE or TRANSCEIVE to o is refused whole, untaken:
+// the pipe's own unread answers are at MaxRPCPending, or the connection's pipes hold
+// MaxRPCPendingPerConn, or the server's MaxRPCPendingPerServer. The client reads its answers
+// and sends again; nothing grows meanwhile.
+func (c *conn) pipeFull(o *open, op string) bool {
+	if !o.rpc.Full() {
+		return false
+	}
+	c.log.Debug("smbserver: pipe request refused with STATUS_INSUFFICIENT_RESOURCES: DCE/RPC answers unread",
+		"op", op, "pipe_unread", o.rpc.Pending(), "pipe_limit", c.lim.MaxRPCPending,
+		"conn_held", c.rpcBudget.Used(), "conn_limit", c.lim.MaxRPCPendingPerConn,
+		"server_held", c.s.rpcBudget.Used(), "server_limit", c.lim.MaxRPCPendingPerServer)
+	return true
 }
 
 // readPipe reads up to room bytes of the current response fragment into b after its
@@ -639,6 +657,9 @@ func (c *conn) ioctl(req *request) reply {
 		}
 		if len(io.Input) > MaxIOSize {
 			return fail(smb2.StatusInvalidParameter)
+		}
+		if c.pipeFull(o, "TRANSCEIVE") {
+			return fail(smb2.StatusInsufficientResources)
 		}
 		if err := o.rpc.Write(c.ctx, slices.Clone(io.Input)); err != nil {
 			c.log.Debug("smbserver: DCE/RPC protocol error; pipe closed", "err", err)

@@ -31,6 +31,15 @@
 // Every connection is one goroutine handling its requests in order, under a handshake
 // deadline until its first logon, an idle deadline between requests and a write deadline per
 // response; a panic closes only that connection. [Limits] bounds connections, message sizes
-// (smaller before logon), sessions, session setups, trees, pipes, credits, compounds and the
-// DCE/RPC fragment and request sizes; its zero value means the documented defaults.
+// (smaller before logon), sessions, session setups, trees, pipes, credits, compounds, the
+// DCE/RPC fragment and request sizes, and the bytes pipes buffer: unread DCE/RPC answers and
+// requests being reassembled, per pipe (MaxRPCPending), per connection (MaxRPCPendingPerConn,
+// 16 MiB) and per server (MaxRPCPendingPerServer, 256 MiB). A client over one of these gets
+// STATUS_INSUFFICIENT_RESOURCES on its WRITE or TRANSCEIVE, which takes nothing (read the
+// answers, then send again), and a request within a WRITE that crossed it the fault
+// RPC_S_SERVER_TOO_BUSY (1723), not executed. Its zero value means the documented defaults.
+//
+// A DCE/RPC request over MaxRPCRequest (4 MiB, Samba's limit) closes the pipe, as Samba
+// does: the WRITE gets STATUS_PIPE_DISCONNECTED, a transport failure for the client, not the
+// ERROR_ACCESS_DENIED a sweep would count as refused; the server logs it at warn level.
 package smbserver

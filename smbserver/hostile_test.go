@@ -344,6 +344,10 @@ func TestLimitsDefaults(t *testing.T) {
 	assert.Equal(t, smbserver.DefaultMaxConnections, l.MaxConnections)
 	assert.Equal(t, smbserver.DefaultHandshakeTimeout, l.HandshakeTimeout)
 	assert.Equal(t, smbserver.DefaultMaxRPCFragment, l.MaxRPCFragment)
+	assert.Equal(t, 4<<20, l.MaxRPCRequest, "MaxRPCRequest: Samba's 4 MiB")
+	assert.Equal(t, smbserver.DefaultMaxRPCPendingPerConn, l.MaxRPCPendingPerConn)
+	assert.Equal(t, smbserver.DefaultMaxRPCPendingPerServer, l.MaxRPCPendingPerServer)
+	assert.Greater(t, l.MaxRPCPendingPerConn, l.MaxRPCRequest, "a request of MaxRPCRequest fits in a connection's budget")
 	assert.GreaterOrEqual(t, smbserver.DefaultMaxMessage, smbserver.MaxIOSize+smb2.HeaderSize+48,
 		"a WRITE of MaxIOSize fits in DefaultMaxMessage")
 }

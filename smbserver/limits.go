@@ -1,6 +1,7 @@
 package smbserver
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/sessionsim/sessionsim/internal/dcerpc"
@@ -46,10 +47,29 @@ const (
 	// DefaultMaxRPCFragment is the largest DCE/RPC fragment accepted and sent (what Windows
 	// offers, 4280, is below it).
 	DefaultMaxRPCFragment = 4280
-	// DefaultMaxRPCRequest bounds a reassembled DCE/RPC request stub.
-	DefaultMaxRPCRequest = 64 << 10
-	// DefaultMaxRPCPending bounds the response bytes a pipe queues unread.
+	// DefaultMaxRPCRequest bounds a reassembled DCE/RPC request stub: 4 MiB, Samba's
+	// DCERPC_NCACN_REQUEST_DEFAULT_MAX_SIZE, so that the fake refuses only what Samba refuses.
+	// A request over it gets what a client of Samba sees (librpc/rpc/dcesrv_core.c terminates
+	// the connection; impacket then gets STATUS_PIPE_DISCONNECTED): the WRITE carrying the
+	// fragment that passes the limit is answered STATUS_PIPE_DISCONNECTED and the pipe is
+	// closed. Not the fault ACCESS_DENIED (5), which a client would read as
+	// ERROR_ACCESS_DENIED: no access check refused the call. The refusal is logged at warn
+	// level. Its bytes count against MaxRPCPendingPerConn while it is reassembled.
+	DefaultMaxRPCRequest = 4 << 20
+	// DefaultMaxRPCPending bounds the response bytes one pipe queues unread: a request arriving
+	// while this much is unread is answered with the fault RPC_S_SERVER_TOO_BUSY (1723), not run.
 	DefaultMaxRPCPending = 8 << 20
+	// DefaultMaxRPCPendingPerConn bounds the bytes the pipes of one connection hold together:
+	// answers not yet read, requests being reassembled. While they are at or over it, a WRITE
+	// or TRANSCEIVE to any pipe of the connection is refused whole with
+	// STATUS_INSUFFICIENT_RESOURCES (0xC000009A) and nothing of it is taken (the pipe and the
+	// connection stay: read the answers and send again), and a request arriving within a WRITE
+	// that crossed it gets the fault RPC_S_SERVER_TOO_BUSY (1723), not run. The bytes held stay
+	// under the limit plus one response (one large enumeration answer is never cut).
+	DefaultMaxRPCPendingPerConn = 16 << 20
+	// DefaultMaxRPCPendingPerServer is the same bound over every connection of one Server, so
+	// that MaxConnections connections cannot hold MaxConnections × MaxRPCPendingPerConn.
+	DefaultMaxRPCPendingPerServer = 256 << 20
 )
 
 // MaxIOSize is the MaxReadSize, MaxWriteSize and MaxTransactSize the server negotiates: 64 KiB,
@@ -74,6 +94,11 @@ type Limits struct {
 	MaxRPCFragment       int           // DCE/RPC fragment size accepted and sent (DefaultMaxRPCFragment)
 	MaxRPCRequest        int           // reassembled DCE/RPC request stub (DefaultMaxRPCRequest)
 	MaxRPCPending        int           // unread response bytes of one pipe (DefaultMaxRPCPending)
+	// MaxRPCPendingPerConn bounds the bytes all pipes of one connection hold: unread answers
+	// and requests being reassembled (DefaultMaxRPCPendingPerConn).
+	MaxRPCPendingPerConn int
+	// MaxRPCPendingPerServer bounds the same over all connections (DefaultMaxRPCPendingPerServer).
+	MaxRPCPendingPerServer int
 }
 
 func orInt(v, d int) int {
@@ -112,10 +137,14 @@ func (l Limits) withDefaults() Limits {
 	l.MaxRPCFragment = orInt(l.MaxRPCFragment, DefaultMaxRPCFragment)
 	l.MaxRPCRequest = orInt(l.MaxRPCRequest, DefaultMaxRPCRequest)
 	l.MaxRPCPending = orInt(l.MaxRPCPending, DefaultMaxRPCPending)
+	l.MaxRPCPendingPerConn = orInt(l.MaxRPCPendingPerConn, DefaultMaxRPCPendingPerConn)
+	l.MaxRPCPendingPerServer = orInt(l.MaxRPCPendingPerServer, DefaultMaxRPCPendingPerServer)
 	return l
 }
 
-func (l Limits) rpc() dcerpc.ServerLimits {
+// rpc is the DCE/RPC limits of one pipe of a connection: its bytes are charged to the
+// connection's budget, itself inside the server's.
+func (l Limits) rpc(budget *dcerpc.Budget, log *slog.Logger) dcerpc.ServerLimits {
 	return dcerpc.ServerLimits{MaxXmitFrag: l.MaxRPCFragment, MaxRecvFrag: l.MaxRPCFragment,
-		MaxRequest: l.MaxRPCRequest, MaxPending: l.MaxRPCPending}
+		MaxRequest: l.MaxRPCRequest, MaxPending: l.MaxRPCPending, Budget: budget, Logger: log}
 }

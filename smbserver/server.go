@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sessionsim/sessionsim/fake"
+	"github.com/sessionsim/sessionsim/internal/dcerpc"
 	"github.com/sessionsim/sessionsim/internal/ntlmssp"
 	"github.com/sessionsim/sessionsim/internal/spnego"
 )
@@ -85,6 +86,7 @@ type Server struct {
 
 	nextSession atomic.Uint64
 	inShutdown  atomic.Bool
+	rpcBudget   *dcerpc.Budget // bytes all pipes hold (Limits.MaxRPCPendingPerServer)
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -101,6 +103,7 @@ func New(srv *fake.Server, cfg Config) *Server {
 		start: time.Now(), byName: map[string]account{},
 		listeners: map[net.Listener]struct{}{}, conns: map[*conn]struct{}{}, done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.rpcBudget = dcerpc.NewBudget(s.lim.MaxRPCPendingPerServer, nil)
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -162,6 +165,11 @@ func (s *Server) identity(res *ntlmssp.Result) (fake.Caller, bool) {
 	}
 	return fake.Caller{Role: a.Role, Name: a.Name}, true
 }
+
+// BufferedRPCBytes is the bytes the server's pipes hold now: DCE/RPC answers not yet read and
+// requests being reassembled, over every connection (bounded by
+// Limits.MaxRPCPendingPerServer, plus one answer per connection).
+func (s *Server) BufferedRPCBytes() int64 { return s.rpcBudget.Used() }
 
 // Fake returns the server being served.
 func (s *Server) Fake() *fake.Server { return s.srv }

@@ -67,6 +67,9 @@ func (c *conn) endSession(sess *session) {
 		}
 		sess.inFake = false
 	}
+	for _, o := range sess.opens {
+		o.rpc.Close() // releases the bytes it held from the connection's budget
+	}
 	clear(sess.opens)
 	clear(sess.trees)
 }
@@ -74,6 +77,7 @@ func (c *conn) endSession(sess *session) {
 // closeOpen closes one pipe: num_opens goes down.
 func (c *conn) closeOpen(sess *session, o *open) {
 	delete(sess.opens, o.id.Volatile)
+	o.rpc.Close()
 	if sess.inFake && o.counted {
 		if err := c.s.srv.CloseFile(sess.fakeID); err != nil && !errors.Is(err, fake.ErrNoSession) {
 			c.log.Warn("smbserver: closing a pipe in the fake", "err", err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -48,6 +49,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			"A fleet serves its servers on consecutive addresses from HOST (default 127.0.1.1), all\n"+
 			"on PORT. When every server listens it prints `NAME HOST:PORT` per server, then `ready`.\n"+
 			"SIGINT or SIGTERM closes every connection and exits 0.\n\n"+
+			"Exit status: 0 after SIGINT or SIGTERM; 1 a server failed while serving; 2 bad usage or a\n"+
+			"bad scenario; 3 a server could not listen (address in use or not assignable, out of file\n"+
+			"descriptors: the message names the cause and, for descriptors, the limit and `ulimit -n`).\n\n"+
 			"Example:\n  sessionsim serve busy-file-server &\n"+
 			"  rpcclient -p 4455 -U admin%sessionsim 127.0.0.1 -c netsessenum", stdout)
 	listen := fs.String("listen", defaultServeListen, "HOST:PORT to listen on (PORT 0: any free port per server)")
@@ -127,7 +131,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	if err := raiseFileLimit(uint64(len(addrs))*4 + 1024); err != nil {
+	if err := raiseFileLimit(uint64(wantFiles(len(addrs)))); err != nil {
 		logger.Warn("sessionsim serve: could not raise the open-file limit", "err", err)
 	}
 
@@ -143,6 +147,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	closeAll := func() {
 		for _, s := range all {
 			_ = s.srv.Close()
+			_ = s.l.Close() // not yet tracked by the server: Serve has not run
 		}
 	}
 	for i, f := range servers {
@@ -151,10 +156,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if err != nil {
 			closeAll()
 			fmt.Fprintf(stderr, "sessionsim serve: server %s: %v\n", f.Name(), err)
-			if len(addrs) > 1 {
-				fmt.Fprintf(stderr, "(a fleet needs its loopback addresses: on Linux all of 127.0.0.0/8 works; elsewhere add them first)\n")
-			}
-			return exitFailed
+			fmt.Fprintln(stderr, listenHint(err, i, len(addrs), port))
+			return exitListen
 		}
 		s := smbserver.New(f, smbserver.Config{Accounts: accounts, Logger: logger.With("server", f.Name())})
 		all = append(all, served{s, l})
@@ -221,6 +224,58 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	swg.Wait()
 	wg.Wait()
 	return status
+}
+
+// exitListen is serve's exit status when a server cannot listen: the servers were never
+// reachable, which the command table calls 3 (a server not reached, a transport failure).
+const exitListen = exitUnreachable
+
+// listenHint explains a failed listen of server i (from 0) of n by its cause.
+func listenHint(err error, i, n, port int) string {
+	switch {
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		limit := "the open-file limit"
+		if soft, ok := openFileLimit(); ok {
+			limit = fmt.Sprintf("the open-file limit of %d", soft)
+		}
+		return fmt.Sprintf("(out of file descriptors: %s was reached after %d of %d listeners.\n"+
+			"Each served server takes a file descriptor for its listener and one per client connection:\n"+
+			"%d servers need at least %d, better %d. Raise the limit before serving, e.g. `ulimit -n %d`\n"+
+			"(at most the hard limit, `ulimit -Hn`), or serve fewer servers.)", limit, i, n, n, n+16, wantFiles(n), wantFiles(n))
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Sprintf("(port %d is in use on that address: stop what listens there, or pick another --listen PORT; 0 takes any free port)", port)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		if n > 1 {
+			return "(a fleet needs its loopback addresses: on Linux all of 127.0.0.0/8 works; elsewhere add them first)"
+		}
+		return "(the address is not one of this machine's: pick another --listen HOST)"
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Sprintf("(port %d needs privileges: pick a port above 1023)", port)
+	}
+	return "(the server could not listen)"
+}
+
+// wantFiles is the open-file limit serve asks for when serving n servers: a listener each and
+// room for connections.
+func wantFiles(n int) int { return n*4 + 1024 }
+
+// openFileLimit reads the soft open-file limit where /proc/self/limits says it (Linux).
+func openFileLimit() (int, bool) {
+	b, err := os.ReadFile("/proc/self/limits")
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "Max open files"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				if v, err := strconv.Atoi(f[0]); err == nil {
+					return v, true
+				}
+			}
+		}
+	}
+	return 0, false
 }
 
 // parseListen reads HOST:PORT; HOST must be an IP address or "localhost".

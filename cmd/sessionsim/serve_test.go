@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,4 +190,49 @@ func TestServeUsage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	assert.Equal(t, exitOK, run([]string{"serve", "--help"}, &stdout, &stderr))
 	assert.Contains(t, stdout.String(), "--allow-remote")
+}
+
+// TestServeListenFailure: a listen that fails exits 3 (exitListen), with a hint naming the
+// real cause: a port in use here, file descriptors in TestServeOutOfFileDescriptors.
+func TestServeListenFailure(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"serve", "--listen", l.Addr().String(), "busy-file-server"}, &stdout, &stderr)
+	assert.Equal(t, exitListen, code, "sessionsim serve --listen %s (in use); stderr: %s", l.Addr(), stderr.String())
+	assert.Equal(t, 3, exitListen, "the documented status of a failed listen")
+	assert.Contains(t, stderr.String(), "is in use")
+	assert.NotContains(t, stderr.String(), "loopback addresses", "a hint about a cause that is not the one")
+	assert.NotContains(t, stdout.String(), "ready")
+	var help bytes.Buffer
+	run([]string{"serve", "--help"}, &help, &help)
+	assert.Contains(t, help.String(), "3 a server could not listen", "serve --help documents the status")
+}
+
+// TestServeOutOfFileDescriptors runs `sessionsim serve` of a 100-server fleet in a child
+// process whose open-file limit is 64 (sh's ulimit -n): exit 3 and a message that names file
+// descriptors, the limit and ulimit -n, not loopback addresses.
+func TestServeOutOfFileDescriptors(t *testing.T) {
+	if os.Getenv("SESSIONSIM_SERVE_CHILD") != "" {
+		os.Exit(run(strings.Fields(os.Getenv("SESSIONSIM_SERVE_CHILD")), os.Stdout, os.Stderr))
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil || runtime.GOOS == "windows" {
+		t.Skip("needs a Unix sh for ulimit -n")
+	}
+	dir := t.TempDir()
+	fleet := filepath.Join(dir, "fleet100.yaml")
+	require.NoError(t, os.WriteFile(fleet, []byte("name: fleet100\ndescription: a hundred empty servers\n"+
+		"servers:\n  - name: 'S{n}'\n    count: 100\ncallers:\n  - {name: auditor, role: administrator}\n"), 0o600))
+	cmd := exec.Command(sh, "-c", `ulimit -n 64 && exec "$0" -test.run='^TestServeOutOfFileDescriptors$'`, os.Args[0])
+	cmd.Env = append(os.Environ(), "SESSIONSIM_SERVE_CHILD=serve --listen 127.0.3.1:0 "+fleet)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "sessionsim serve of 100 servers under ulimit -n 64; output:\n%s", out)
+	assert.Equal(t, exitListen, ee.ExitCode(), "exit status; output:\n%s", out)
+	for _, want := range []string{"too many open files", "out of file descriptors", "open-file limit of 64", "ulimit -n"} {
+		assert.Contains(t, string(out), want)
+	}
+	assert.NotContains(t, string(out), "loopback addresses")
 }

@@ -17,12 +17,18 @@
 // reassembly, response fragmentation within max_xmit_frag, and the faults: nca_s_op_rng_error
 // and rpc_x_bad_stub_data from the handler, nca_s_unk_if for an unknown or refused context,
 // nca_s_proto_error for a request before the bind, a stray fragment or an auth trailer,
-// access denied (as Samba) for a request over ServerLimits.MaxRequest. A bind with no
-// acceptable context, a second bind, or a bind with authentication gets a bind_nak.
+// RPC_S_SERVER_TOO_BUSY (1723, not executed) for a request while too many answers are unread,
+// and, as Samba (librpc/rpc/dcesrv_core.c), a closed pipe (Write fails) for a request over
+// ServerLimits.MaxRequest. A bind with no acceptable context, a
+// second bind, or a bind with authentication gets a bind_nak.
 //
 // Limits (ServerLimits, zero means the default): fragments DefaultFrag (4,280 bytes) both ways;
-// a reassembled request DefaultMaxRequest (256 KiB); DefaultMaxPending (8 MiB) of unread
-// response bytes before a further request closes the pipe; MaxContexts (64) presentation
-// contexts per bind and per association. A partial PDU is held only up to its frag_length,
-// which may not exceed the negotiated receive size.
+// a reassembled request DefaultMaxRequest (256 KiB; smbserver passes its own, 4 MiB); at
+// DefaultMaxPending (8 MiB) of unread response bytes further requests get
+// RPC_S_SERVER_TOO_BUSY, and after 256 such faults in a row the pipe is closed; MaxContexts (64)
+// presentation contexts per bind and per association. A [Budget] shared by many associations
+// (ServerLimits.Budget: the pipes of one SMB connection, inside the server's) bounds the bytes
+// they hold together, unread answers and requests being reassembled: while it is spent, every
+// one of them refuses new requests the same way. A partial PDU is held only up to its
+// frag_length, which may not exceed the negotiated receive size.
 package dcerpc

@@ -60,3 +60,26 @@ func ExampleNewServerConn() {
 	// DCE/RPC fault NCA_S_OP_RNG_ERROR (0x1C010002)
 	// 4280 4280 0
 }
+
+// ExampleNewBudget shares one budget between two pipes of a connection: the answers unread on
+// one make the other refuse new requests until they are read.
+func ExampleNewBudget() {
+	conn := dcerpc.NewBudget(16, nil)
+	lim := dcerpc.ServerLimits{Budget: conn}
+	a := dcerpc.NewServerConn([]dcerpc.ServerInterface{{Syntax: dcerpc.NDR20, Handler: upper{}}}, lim)
+	b := dcerpc.NewServerConn([]dcerpc.ServerInterface{{Syntax: dcerpc.NDR20, Handler: upper{}}}, lim)
+	fmt.Println(conn.Used(), b.Full())
+	// A bind (of an unknown interface) whose answer nobody reads: the answer is held, charged
+	// to the shared budget.
+	bind := []byte{5, 0, 11, 3, 0x10, 0, 0, 0, 72, 0, 0, 0, 1, 0, 0, 0,
+		0xb8, 0x10, 0xb8, 0x10, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0}
+	bind = append(bind, make([]byte, 40)...)
+	_ = a.Write(context.Background(), bind)
+	fmt.Println(conn.Used() >= conn.Limit(), b.Full())
+	a.Close()
+	fmt.Println(conn.Used(), b.Full())
+	// Output:
+	// 0 false
+	// true true
+	// 0 false
+}

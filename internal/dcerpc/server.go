@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 )
@@ -75,9 +76,9 @@ const (
 	// hostile one cannot make a pipe buffer more.
 	DefaultMaxRequest = 256 << 10
 	// DefaultMaxPending bounds the response bytes a pipe holds for a client that sends requests
-	// without reading the answers: a request arriving while more than this is queued closes the
-	// pipe. One response may itself be larger (a big enumeration); the next request then waits
-	// for it to be read.
+	// without reading the answers: a request arriving while this much or more is queued is
+	// answered with the fault RPC_S_SERVER_TOO_BUSY and not run. One response may itself be
+	// larger (a big enumeration); the next request is then refused until it is read.
 	DefaultMaxPending = 8 << 20
 	// MaxContexts bounds the presentation contexts of one bind or alter_context and of one
 	// association. Windows clients offer 3; 64 is plenty.
@@ -121,7 +122,14 @@ type ServerLimits struct {
 	MaxXmitFrag int // largest fragment we send (after negotiation: min of both sides); 0: DefaultFrag
 	MaxRecvFrag int // largest fragment we accept; 0: DefaultFrag
 	MaxRequest  int // largest reassembled request stub; 0: DefaultMaxRequest
-	MaxPending  int // response bytes queued and not yet read before the pipe is refused; 0: DefaultMaxPending
+	MaxPending  int // response bytes queued and not yet read before requests are refused; 0: DefaultMaxPending
+	// Budget, when set, is shared with other associations (a connection's other pipes): the
+	// bytes this one holds are charged to it, and a request is refused with
+	// RPC_S_SERVER_TOO_BUSY while it (or a parent) is spent. Close releases the charge.
+	Budget *Budget
+	// Logger receives the refusals (debug level; a request over MaxRequest at warn level).
+	// nil: none.
+	Logger *slog.Logger
 	// PreferNDR20 accepts NDR 2.0 when a client offers both NDR 2.0 and NDR64 for an interface.
 	// By default NDR64 is chosen, as a Windows server does (capture A).
 	PreferNDR20 bool
@@ -169,10 +177,15 @@ type ServerConn struct {
 	req      *reassembly
 	discard  *uint32 // call id whose remaining fragments are dropped after a fault
 
+	inCharged  int   // bytes of in and req.stub charged to lim.Budget
+	broken     error // set: every further Write fails with it (the pipe is to be closed)
+	busyFaults int   // RPC_S_SERVER_TOO_BUSY faults since a request was last admitted
+
 	mu      sync.Mutex // guards the output queue
 	out     [][]byte   // queued fragments; out[0][outOff:] is being read
 	outOff  int
 	pending int
+	closed  bool
 }
 
 type reassembly struct {
@@ -196,6 +209,10 @@ func NewServerConn(ifaces []ServerInterface, lim ServerLimits) *ServerConn {
 func (c *ServerConn) Write(ctx context.Context, p []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	if c.broken != nil {
+		return c.broken
+	}
+	defer c.chargeInput()
 	// A partial PDU is held only up to its frag_length, itself bounded by the fragment size we
 	// accept.
 	for {
@@ -302,7 +319,7 @@ func (c *ServerConn) handlePDU(ctx context.Context, h header, pdu []byte) error 
 		return nil
 	case ptOrphaned:
 		if c.req != nil && c.req.callID == h.callID {
-			c.req = nil
+			c.dropReq()
 		}
 		return nil
 	}
@@ -554,17 +571,14 @@ func (c *ServerConn) request(ctx context.Context, h header, body []byte) error {
 			// A new call before the last one's last fragment: the old one is abandoned.
 			c.queue(faultPDU(c.req.callID, c.req.ctxID, NCA_S_PROTO_ERROR))
 		}
-		c.mu.Lock()
-		full := c.pending > c.lim.MaxPending
-		c.mu.Unlock()
-		if full {
-			return fmt.Errorf("%w: %d response bytes unread (limit %d) and another request", ErrServerProtocol, c.Pending(), c.lim.MaxPending)
+		// (dropReq below releases its bytes.)
+		c.dropReq()
+		if why := c.fullErr(); why != nil {
+			return c.refuseBusy(h, ctxID, why)
 		}
+		c.busyFaults = 0
 		if int64(allocHint) > int64(c.lim.MaxRequest) {
-			c.req = nil
-			c.dropCall(h)
-			c.queue(faultPDU(h.callID, ctxID, RPC_S_ACCESS_DENIED))
-			return nil
+			return c.refuseTooLarge(h, int64(allocHint))
 		}
 		c.req = &reassembly{callID: h.callID, ctxID: ctxID, opnum: opnum}
 	} else if c.req == nil || c.req.callID != h.callID {
@@ -574,17 +588,23 @@ func (c *ServerConn) request(ctx context.Context, h header, body []byte) error {
 	}
 	r := c.req
 	if len(r.stub)+len(stub) > c.lim.MaxRequest {
-		// Samba's answer to a request over its limit; the rest of the call is dropped.
-		c.req = nil
-		c.dropCall(h)
-		c.queue(faultPDU(h.callID, ctxID, RPC_S_ACCESS_DENIED))
-		return nil
+		c.dropReq()
+		return c.refuseTooLarge(h, int64(len(r.stub)+len(stub)))
+	}
+	if !first && c.lim.Budget.Full() {
+		// A long request whose fragments arrive while the budget is spent: refused like a new
+		// one, so that reassembly cannot grow past the budget either.
+		why := c.lim.Budget.fullErr()
+		c.dropReq()
+		return c.refuseBusy(h, r.ctxID, why)
 	}
 	r.stub = append(r.stub, stub...)
+	c.chargeInput()
 	if !last {
 		return nil
 	}
 	c.req = nil
+	defer c.chargeInput()
 	pc, ok := c.contexts[r.ctxID]
 	if !ok {
 		c.queue(faultPDU(h.callID, r.ctxID, NCA_S_UNK_IF))
@@ -635,9 +655,13 @@ func (c *ServerConn) queueResponse(callID uint32, ctxID uint16, stub []byte) {
 
 func (c *ServerConn) queue(pdu []byte) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
 	c.out = append(c.out, pdu)
 	c.pending += len(pdu)
-	c.mu.Unlock()
+	c.lim.Budget.add(len(pdu))
 }
 
 // Read copies queued response bytes in message mode: from the current fragment only. more is
@@ -652,6 +676,7 @@ func (c *ServerConn) Read(p []byte) (n int, more bool) {
 	m := c.out[0][c.outOff:]
 	n = copy(p, m)
 	c.pending -= n
+	c.lim.Budget.add(-n)
 	if n < len(m) {
 		c.outOff += n
 		return n, true
@@ -675,4 +700,100 @@ func (c *ServerConn) Negotiated() (xmit, recv int, features uint16, ok bool) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	return c.xmit, c.recv, c.features, c.bound
+}
+
+// dropReq abandons the request being reassembled, if any, and releases its bytes.
+func (c *ServerConn) dropReq() {
+	c.req = nil
+	c.chargeInput()
+}
+
+// chargeInput brings the budget's charge for the bytes held on the input side (a partial PDU,
+// a request being reassembled) up to date.
+func (c *ServerConn) chargeInput() {
+	held := len(c.in)
+	if c.req != nil {
+		held += len(c.req.stub)
+	}
+	if c.closed0() {
+		held = 0
+	}
+	c.lim.Budget.add(held - c.inCharged)
+	c.inCharged = held
+}
+
+func (c *ServerConn) closed0() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// fullErr says why a new request would be refused now, or nil.
+func (c *ServerConn) fullErr() error {
+	c.mu.Lock()
+	p := c.pending
+	c.mu.Unlock()
+	if p >= c.lim.MaxPending {
+		return fmt.Errorf("%d response bytes of this pipe unread, limit %d", p, c.lim.MaxPending)
+	}
+	if err := c.lim.Budget.fullErr(); err != nil {
+		return fmt.Errorf("shared budget spent: %w", err)
+	}
+	return nil
+}
+
+// Full reports whether a new request would be refused now (RPC_S_SERVER_TOO_BUSY): this
+// pipe's unread responses are at MaxPending, or its Budget (or a parent) is spent. The SMB
+// layer asks before passing on a WRITE, to refuse it whole.
+func (c *ServerConn) Full() bool { return c.fullErr() != nil }
+
+// refuseBusy answers a request with RPC_S_SERVER_TOO_BUSY (not executed) and drops the rest of
+// its fragments; past maxBusyFaults in a row the pipe is closed.
+func (c *ServerConn) refuseBusy(h header, ctxID uint16, why error) error {
+	c.dropCall(h)
+	if c.busyFaults >= maxBusyFaults {
+		c.broken = fmt.Errorf("%w: %d requests refused in a row as RPC_S_SERVER_TOO_BUSY (1723) and the client reads nothing (%v)", ErrServerProtocol, c.busyFaults, why)
+		return c.broken
+	}
+	c.busyFaults++
+	if l := c.lim.Logger; l != nil {
+		l.Debug("dcerpc: request refused with RPC_S_SERVER_TOO_BUSY (1723): answers unread", "call_id", h.callID, "why", why.Error())
+	}
+	c.queue(faultPDU(h.callID, ctxID, RPC_S_SERVER_TOO_BUSY))
+	return nil
+}
+
+// refuseTooLarge refuses a request over MaxRequest as Samba does (librpc/rpc/dcesrv_core.c,
+// dcesrv_process_ncacn_packet: a call whose alloc_hint or fragments pass
+// max_total_request_size, 4 MiB, gets DCERPC_FAULT_ACCESS_DENIED and the connection is
+// terminated at once). What a Samba client sees is the pipe closing under its next fragment
+// (impacket: STATUS_PIPE_DISCONNECTED), never the fault, which goes with the closed pipe; so
+// no fault is queued here: Write fails and the SMB layer closes the pipe. A client thus reads
+// a transport failure on that pipe, not ERROR_ACCESS_DENIED, which no access check decided.
+func (c *ServerConn) refuseTooLarge(h header, size int64) error {
+	c.dropCall(h)
+	if l := c.lim.Logger; l != nil {
+		l.Warn("dcerpc: request over the size limit; closing the pipe, as Samba does",
+			"call_id", h.callID, "bytes", size, "limit", c.lim.MaxRequest)
+	}
+	c.broken = fmt.Errorf("%w: a request of at least %d bytes exceeds the limit of %d; the pipe is closed, as Samba closes it", ErrServerProtocol, size, c.lim.MaxRequest)
+	return c.broken
+}
+
+// Close drops whatever the association holds (unread responses, a partial request) and
+// releases its charge to the Budget. Later Writes fail and Reads find nothing. The SMB layer
+// calls it when the pipe is closed.
+func (c *ServerConn) Close() {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.mu.Lock()
+	c.closed = true
+	c.lim.Budget.add(-c.pending)
+	c.out, c.outOff, c.pending = nil, 0, 0
+	c.mu.Unlock()
+	c.in, c.req = nil, nil
+	c.chargeInput()
+	if c.broken == nil {
+		c.broken = fmt.Errorf("%w: the pipe is closed", ErrServerProtocol)
+	}
 }

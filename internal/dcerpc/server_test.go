@@ -337,21 +337,29 @@ func TestServerFaultsAndRefusals(t *testing.T) {
 		assert.Equal(t, byte(13), out[0][2], "bind_nak")
 	})
 	t.Run("too-large-request", func(t *testing.T) {
+		// As Samba: the pipe is closed (Write fails), no fault to read.
 		p := newServer(&echoHandler{}, dcerpc.ServerLimits{MaxRequest: 2000})
 		c, err := dcerpc.Bind(p, srvsvcIface, 0)
 		require.NoError(t, err)
+		got, err := c.Call(12, make([]byte, 2000))
+		require.NoError(t, err, "a request of exactly MaxRequest 2000 bytes")
+		assert.Len(t, got, 2003)
 		_, err = c.Call(12, make([]byte, 2001))
-		assert.ErrorIs(t, err, sessionapi.ERROR_ACCESS_DENIED)
+		assert.ErrorIs(t, err, dcerpc.ErrProtocol, "a request of 2001 bytes with MaxRequest 2000")
+		assert.NotErrorIs(t, err, sessionapi.ERROR_ACCESS_DENIED, "no access check refused it")
+		err = p.sc.Write(context.Background(), request(9, 0, 12, 3, []byte{1}))
+		assert.ErrorIs(t, err, dcerpc.ErrProtocol, "a request on the pipe after the refusal")
+		assert.Zero(t, p.sc.Pending())
+
 		// The same limit by fragments whose alloc_hint lies: three 1,000-byte fragments.
+		p = newServer(&echoHandler{}, dcerpc.ServerLimits{MaxRequest: 2000})
+		_, err = dcerpc.Bind(p, srvsvcIface, 0)
+		require.NoError(t, err)
 		exchange(t, p.sc, request(7, 0, 12, 1, make([]byte, 1000)))
 		exchange(t, p.sc, request(7, 0, 12, 0, make([]byte, 1000)))
-		out := exchange(t, p.sc, request(7, 0, 12, 0, make([]byte, 1000)))
-		require.Len(t, out, 1)
-		assert.Equal(t, dcerpc.RPC_S_ACCESS_DENIED, faultStatus(t, out[0]))
-		assert.Empty(t, exchange(t, p.sc, request(7, 0, 12, 2, make([]byte, 10))), "the rest of the call is dropped")
-		got, err := c.Call(12, make([]byte, 2000))
-		require.NoError(t, err, "the association stays usable")
-		assert.Len(t, got, 2003)
+		err = p.sc.Write(context.Background(), request(7, 0, 12, 0, make([]byte, 1000)))
+		assert.ErrorIs(t, err, dcerpc.ErrProtocol, "the fragment that passes MaxRequest")
+		assert.Zero(t, p.sc.Pending())
 	})
 	t.Run("continuation-without-first", func(t *testing.T) {
 		p := newServer(&echoHandler{}, dcerpc.ServerLimits{})
@@ -422,12 +430,72 @@ func TestServerRefusesAClientThatDoesNotRead(t *testing.T) {
 	p := newServer(&echoHandler{}, dcerpc.ServerLimits{MaxPending: 5000})
 	_, err := dcerpc.Bind(p, srvsvcIface, 0)
 	require.NoError(t, err)
-	var werr error
-	for i := uint32(2); i < 10 && werr == nil; i++ {
-		werr = p.sc.Write(context.Background(), request(i, 0, 12, 3, make([]byte, 3000)))
+	// Two 3,000-byte echoes are admitted (the second while 3,027 bytes are unread); the
+	// third and later are refused with RPC_S_SERVER_TOO_BUSY, not run.
+	for i := uint32(2); i < 6; i++ {
+		require.NoError(t, p.sc.Write(context.Background(), request(i, 0, 12, 3, make([]byte, 3000))), "request %d", i)
 	}
-	require.ErrorIs(t, werr, dcerpc.ErrProtocol)
-	assert.LessOrEqual(t, p.sc.Pending(), 5000+3100)
+	assert.Equal(t, 2*3027+2*32, p.sc.Pending(), "two echoes and two faults unread")
+	assert.True(t, p.sc.Full())
+	var statuses []uint32
+	for {
+		buf := make([]byte, 0xFFFF)
+		n, _ := p.sc.Read(buf)
+		if n == 0 {
+			break
+		}
+		if buf[2] == 3 {
+			statuses = append(statuses, faultStatus(t, buf[:n]))
+		}
+	}
+	assert.Equal(t, []uint32{dcerpc.RPC_S_SERVER_TOO_BUSY, dcerpc.RPC_S_SERVER_TOO_BUSY}, statuses)
+	assert.False(t, p.sc.Full(), "after reading")
+	out := exchange(t, p.sc, request(9, 0, 12, 3, []byte{1}))
+	require.Len(t, out, 1)
+	assert.Equal(t, byte(2), out[0][2], "a response once the answers are read")
+
+	// A client that never reads: refused requests cost a 32-byte fault each, up to a bound,
+	// then the pipe is closed.
+	var werr error
+	n := 0
+	for ; n < 100_000 && werr == nil; n++ {
+		werr = p.sc.Write(context.Background(), request(uint32(10+n), 0, 12, 3, make([]byte, 3000)))
+	}
+	require.ErrorIs(t, werr, dcerpc.ErrProtocol, "after %d requests never read", n)
+	assert.LessOrEqual(t, p.sc.Pending(), 5000+3100+300*32, "bytes queued for a client that never reads")
+}
+
+func TestServerBudgetIsShared(t *testing.T) {
+	server := dcerpc.NewBudget(1<<20, nil)
+	conn := dcerpc.NewBudget(10_000, server)
+	lim := dcerpc.ServerLimits{Budget: conn, MaxPending: 1 << 20}
+	a, b := newServer(&echoHandler{}, lim), newServer(&echoHandler{}, lim)
+	for _, p := range []*serverPipe{a, b} {
+		_, err := dcerpc.Bind(p, srvsvcIface, 0)
+		require.NoError(t, err)
+		p.sc.Read(make([]byte, 0)) // nothing: the bind_ack was read by Bind
+	}
+	require.Zero(t, conn.Used(), "after the binds were read")
+	// Four 3,000-byte echoes on a fill the connection's 10,000 bytes.
+	for i := uint32(2); i < 6; i++ {
+		require.NoError(t, a.sc.Write(context.Background(), request(i, 0, 12, 3, make([]byte, 3000))))
+	}
+	assert.Equal(t, int64(a.sc.Pending()), conn.Used(), "the connection budget holds pipe a's unread bytes")
+	assert.Equal(t, conn.Used(), server.Used(), "and so does the server's")
+	assert.True(t, b.sc.Full(), "pipe b with nothing unread, on a connection whose budget is spent")
+	out := exchange(t, b.sc, request(2, 0, 12, 3, []byte{1}))
+	require.Len(t, out, 1)
+	assert.Equal(t, dcerpc.RPC_S_SERVER_TOO_BUSY, faultStatus(t, out[0]), "a request on pipe b")
+	// A long request on b being reassembled counts too.
+	a.sc.Close()
+	assert.Zero(t, conn.Used(), "Close releases pipe a's bytes")
+	exchange(t, b.sc, request(3, 0, 12, 1, make([]byte, 1000)))
+	assert.Equal(t, int64(1000), conn.Used(), "a request being reassembled")
+	out = exchange(t, b.sc, request(3, 0, 12, 2, make([]byte, 1000)))
+	require.Len(t, out, 1)
+	assert.Zero(t, conn.Used(), "after the call and its answer")
+	assert.Zero(t, server.Used())
+	assert.ErrorIs(t, a.sc.Write(context.Background(), request(9, 0, 12, 3, nil)), dcerpc.ErrProtocol, "a Write after Close")
 }
 
 // FuzzServerConn feeds arbitrary bytes, after capture A's bind, in arbitrary pieces: never a
