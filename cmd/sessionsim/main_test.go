@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,9 +168,12 @@ func TestValidate(t *testing.T) {
 func withLive(t *testing.T, api sessionapi.SessionAPI, clock func() time.Time) *LiveTarget {
 	t.Helper()
 	var got LiveTarget
+	var mu sync.Mutex // a sweep dials from several goroutines
 	oldDial, oldNow := dialLive, now
 	dialLive = func(_ context.Context, lt LiveTarget) (sessionapi.SessionAPI, io.Closer, error) {
+		mu.Lock()
 		got = lt
+		mu.Unlock()
 		return api, io.NopCloser(nil), nil
 	}
 	now = clock
