@@ -1,10 +1,10 @@
 package smbserver_test
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/sessionsim/sessionsim/internal/syncbuf"
 	"log/slog"
 	"runtime"
 	"strings"
@@ -224,7 +224,7 @@ func (c *rawClient) drain(id smb2.FileID) int {
 // which a sweep would count as refused. Under the default a NetrSessionEnum with a UserName
 // of 32,760 characters (about 64 KiB) is served.
 func TestRequestOverMaxRPCRequest(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	_, _, addr := served(t, smbserver.Config{Logger: log, Limits: smbserver.Limits{MaxRPCRequest: 16 << 10}})
 	c := dialRaw(t, addr)
@@ -254,22 +254,4 @@ func TestRequestOverMaxRPCRequest(t *testing.T) {
 	require.False(t, errors.As(err, &fe), "NetrSessionEnum with a UserName of 32,760 characters under the default MaxRPCRequest: fault %v", err)
 	require.NoError(t, err)
 	assert.NotEmpty(t, out)
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -2,11 +2,11 @@ package smbserver
 
 import (
 	"encoding/binary"
+	"github.com/sessionsim/sessionsim/internal/syncbuf"
 	"io"
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,27 +22,10 @@ type panicking struct{}
 
 func (panicking) Step([]byte) ([]byte, bool, *ntlmssp.Result, error) { panic("acceptor bug") }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestPanicClosesOneConnection: a panic while serving a connection (here in the
 // authenticator) closes that connection, is logged with its stack, and the server goes on.
 func TestPanicClosesOneConnection(t *testing.T) {
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	s := New(fake.New(), Config{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	s.newAcceptor = func() acceptor { return panicking{} }
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -126,15 +126,7 @@ func (y *yamlWriter) WriteHeader(t *Transcript) error {
 		return errHeaderTwice
 	}
 	y.header = true
-	top := block()
-	add(top, "transcript", num(Version))
-	add(top, "source", str(t.Source))
-	if t.Scenario != "" {
-		add(top, "scenario", str(t.Scenario))
-	}
-	if t.Comment != "" {
-		add(top, "comment", str(t.Comment))
-	}
+	top := t.headNode()
 	y.encode(top, true, 0)
 	if len(t.Servers) == 0 {
 		y.write("servers: []\n")
@@ -142,12 +134,7 @@ func (y *yamlWriter) WriteHeader(t *Transcript) error {
 		y.write("servers:\n")
 	}
 	for _, s := range t.Servers {
-		sm := block()
-		add(sm, "name", str(s.Name))
-		if s.Profile != "" {
-			add(sm, "profile", str(s.Profile))
-		}
-		add(sm, "time", str(s.Time.UTC().Format(timeFormat)))
+		sm := s.serverNode()
 		y.entries("servers", sm, "sessions", s.Sessions)
 	}
 	if len(t.Callers) > 0 {
@@ -268,15 +255,7 @@ func (j *jsonWriter) WriteHeader(t *Transcript) error {
 		return errHeaderTwice
 	}
 	j.header = true
-	top := block()
-	add(top, "transcript", num(Version))
-	add(top, "source", str(t.Source))
-	if t.Scenario != "" {
-		add(top, "scenario", str(t.Scenario))
-	}
-	if t.Comment != "" {
-		add(top, "comment", str(t.Comment))
-	}
+	top := t.headNode()
 	j.buf.WriteString("{\n")
 	j.pairs(top, "  ")
 	if len(t.Servers) == 0 {
@@ -284,12 +263,7 @@ func (j *jsonWriter) WriteHeader(t *Transcript) error {
 	} else {
 		j.buf.WriteString(`  "servers": [` + "\n")
 		for i, s := range t.Servers {
-			sm := block()
-			add(sm, "name", str(s.Name))
-			if s.Profile != "" {
-				add(sm, "profile", str(s.Profile))
-			}
-			add(sm, "time", str(s.Time.UTC().Format(timeFormat)))
+			sm := s.serverNode()
 			j.buf.WriteString("    {\n")
 			if len(s.Sessions) == 0 {
 				j.lastPairs(sm, "      ")

@@ -108,7 +108,9 @@ func StatusText(s sessionapi.Status) string {
 	return fmt.Sprintf("0x%X", uint32(s))
 }
 
-func (t *Transcript) node() *yaml.Node {
+// headNode is the transcript's opening keys, before its servers: one writing for the whole
+// tree and both stream writers.
+func (t *Transcript) headNode() *yaml.Node {
 	m := block()
 	add(m, "transcript", num(Version))
 	add(m, "source", str(t.Source))
@@ -118,14 +120,25 @@ func (t *Transcript) node() *yaml.Node {
 	if t.Comment != "" {
 		add(m, "comment", str(t.Comment))
 	}
+	return m
+}
+
+// serverNode is a server's keys before its sessions.
+func (s *Server) serverNode() *yaml.Node {
+	sm := block()
+	add(sm, "name", str(s.Name))
+	if s.Profile != "" {
+		add(sm, "profile", str(s.Profile))
+	}
+	add(sm, "time", str(s.Time.UTC().Format(timeFormat)))
+	return sm
+}
+
+func (t *Transcript) node() *yaml.Node {
+	m := t.headNode()
 	servers := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
 	for _, s := range t.Servers {
-		sm := block()
-		add(sm, "name", str(s.Name))
-		if s.Profile != "" {
-			add(sm, "profile", str(s.Profile))
-		}
-		add(sm, "time", str(s.Time.UTC().Format(time.RFC3339)))
+		sm := s.serverNode()
 		if len(s.Sessions) > 0 {
 			add(sm, "sessions", entries(s.Sessions))
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"github.com/sessionsim/sessionsim/internal/syncbuf"
 	"io"
 	"net"
 	"os"
@@ -12,7 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,31 +23,13 @@ import (
 	"github.com/sessionsim/sessionsim/sessionapi/srvsvc"
 )
 
-// serveStderr is a bytes.Buffer safe for the command's goroutines.
-type serveStderr struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *serveStderr) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *serveStderr) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serving runs `sessionsim serve args...` in-process until the test ends, and returns the
 // servers it printed (name → HOST:PORT) once it printed "ready".
-func serving(t *testing.T, args ...string) (map[string]string, *serveStderr) {
+func serving(t *testing.T, args ...string) (map[string]string, *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	stderr := &serveStderr{}
+	stderr := &syncbuf.Buffer{}
 	done := make(chan int, 1)
 	go func() {
 		done <- runContext(ctx, append([]string{"serve"}, args...), pw, stderr)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sessionsim/sessionsim/internal/syncbuf"
 	"io"
 	"net"
 	"os"
@@ -161,7 +162,7 @@ func serve(t *testing.T, scenario string, args ...string) served {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("sessionsim %s: %v", strings.Join(argv, " "), err)
@@ -229,23 +230,6 @@ func serve(t *testing.T, scenario string, args ...string) served {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // run runs a client with a deadline and extra environment; it returns stdout+stderr and the
 // exit error (an *exec.ExitError for a non-zero status is not a test failure by itself).
 func run(t *testing.T, env []string, name string, args ...string) (string, error) {
@@ -266,4 +250,4 @@ func run(t *testing.T, env []string, name string, args ...string) (string, error
 	return string(out), err
 }
 
-var _ io.Writer = (*lockedBuffer)(nil)
+var _ io.Writer = (*syncbuf.Buffer)(nil)
