@@ -32,16 +32,11 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		errorf(stderr, "sessionsim replay: want one scenario file or built-in name, got %d arguments\nRun 'sessionsim replay --help' for usage.", len(pos))
 		return exitUsage
 	}
-	spec, err := loadSpec(pos[0])
-	if err != nil {
-		printLoadError(stderr, err)
+	sc, ok := startScenario("replay", pos[0], stderr)
+	if !ok {
 		return exitUsage
 	}
-	sc, err := spec.Start()
-	if err != nil {
-		errorf(stderr, "sessionsim replay: %v", err)
-		return exitUsage
-	}
+	spec := sc.Spec()
 	sw := streamWriter(stdout, out)
 	if err := sw.WriteHeader(sc.Header()); err != nil {
 		return writeFailed("replay", stdout, stderr, err)
@@ -100,6 +95,22 @@ func writeTranscript(w io.Writer, tr *transcript.Transcript, out output) error {
 
 // loadSpec reads a scenario by path, or a built-in by name. A name with a path separator or
 // a YAML extension, or that names an existing file, is a path.
+// startScenario loads a scenario by file or built-in name and starts its servers, reporting a
+// problem on stderr (ok false: bad usage) as the command named cmd.
+func startScenario(cmd, arg string, stderr io.Writer) (sc *scenarios.Scenario, ok bool) {
+	spec, err := loadSpec(arg)
+	if err != nil {
+		printLoadError(stderr, err)
+		return nil, false
+	}
+	sc, err = spec.Start()
+	if err != nil {
+		errorf(stderr, "sessionsim %s: %v", cmd, err)
+		return nil, false
+	}
+	return sc, true
+}
+
 func loadSpec(arg string) (*scenarios.Spec, error) {
 	if isPath(arg) {
 		return scenarios.ParseFile(arg)

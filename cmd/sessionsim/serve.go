@@ -115,7 +115,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	sc, err := spec.Start()
 	if err != nil {
-		fmt.Fprintf(stderr, "sessionsim serve: %v\n", err)
+		errorf(stderr, "sessionsim serve: %v", err)
 		return exitUsage
 	}
 	accounts := make([]smbserver.Account, 0, len(spec.Callers))

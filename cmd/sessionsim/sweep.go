@@ -96,16 +96,11 @@ func cmdSweep(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		errorf(stderr, "sessionsim sweep: --prefmaxlen: %v", err)
 		return exitUsage
 	}
-	spec, err := loadSpec(pos[0])
-	if err != nil {
-		printLoadError(stderr, err)
+	sc, ok := startScenario("sweep", pos[0], stderr)
+	if !ok {
 		return exitUsage
 	}
-	sc, err := spec.Start()
-	if err != nil {
-		errorf(stderr, "sessionsim sweep: %v", err)
-		return exitUsage
-	}
+	spec := sc.Spec()
 	caller := fake.Caller{Role: fake.Administrator, Name: "sweep"}
 	found := *as == ""
 	for _, c := range spec.Callers {
