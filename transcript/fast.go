@@ -126,40 +126,47 @@ func appendYAMLEntryCached(b []byte, e *Entry, c scalarCache) ([]byte, bool) {
 		first = false
 		b = append(b, f.name...)
 		b = append(b, ": "...)
-		switch f.f {
-		case sessionapi.FieldNumOpens:
-			b = strconv.AppendUint(b, uint64(e.Info.NumOpens), 10)
-		case sessionapi.FieldTime:
-			b = strconv.AppendUint(b, uint64(e.Info.Time), 10)
-		case sessionapi.FieldIdleTime:
-			b = strconv.AppendUint(b, uint64(e.Info.IdleTime), 10)
-		case sessionapi.FieldUserFlags:
-			if e.Info.UserFlags == 0 {
-				b = append(b, '0')
-				continue
-			}
-			fallthrough
-		default:
-			v := e.Value(f.f)
-			if v == "" {
-				b = append(b, `""`...)
-				continue
-			}
-			if !plainYAML(v) {
-				r, ok := "", false
-				if c != nil {
-					r, ok = c.render(v)
-				}
-				if !ok {
-					return b[:start], false
-				}
-				b = append(b, r...)
-				continue
-			}
-			b = append(b, v...)
+		if nb, ok := appendNumber(b, e, f.f); ok {
+			b = nb
+			continue
 		}
+		v := e.Value(f.f)
+		if v == "" {
+			b = append(b, `""`...)
+			continue
+		}
+		if !plainYAML(v) {
+			r, ok := "", false
+			if c != nil {
+				r, ok = c.render(v)
+			}
+			if !ok {
+				return b[:start], false
+			}
+			b = append(b, r...)
+			continue
+		}
+		b = append(b, v...)
 	}
 	return append(b, '}'), true
+}
+
+// appendNumber appends the fields both formats write as bare numbers (the counts, the times,
+// and user flags of 0; other flags are their names, a string), or reports false.
+func appendNumber(b []byte, e *Entry, f sessionapi.Field) ([]byte, bool) {
+	switch f {
+	case sessionapi.FieldNumOpens:
+		return strconv.AppendUint(b, uint64(e.Info.NumOpens), 10), true
+	case sessionapi.FieldTime:
+		return strconv.AppendUint(b, uint64(e.Info.Time), 10), true
+	case sessionapi.FieldIdleTime:
+		return strconv.AppendUint(b, uint64(e.Info.IdleTime), 10), true
+	case sessionapi.FieldUserFlags:
+		if e.Info.UserFlags == 0 {
+			return append(b, '0'), true
+		}
+	}
+	return b, false
 }
 
 // appendJSONString appends s as encoding/json writes it (HTML characters escaped too).
@@ -206,20 +213,9 @@ func appendJSONEntry(buf *bytes.Buffer, e *Entry, indent string) {
 		b = append(b, "  \""...)
 		b = append(b, f.name...)
 		b = append(b, "\": "...)
-		switch f.f {
-		case sessionapi.FieldNumOpens:
-			b = strconv.AppendUint(b, uint64(e.Info.NumOpens), 10)
-		case sessionapi.FieldTime:
-			b = strconv.AppendUint(b, uint64(e.Info.Time), 10)
-		case sessionapi.FieldIdleTime:
-			b = strconv.AppendUint(b, uint64(e.Info.IdleTime), 10)
-		case sessionapi.FieldUserFlags:
-			if e.Info.UserFlags == 0 {
-				b = append(b, '0')
-				break
-			}
-			b = appendJSONString(b, e.Value(f.f))
-		default:
+		if nb, ok := appendNumber(b, e, f.f); ok {
+			b = nb
+		} else {
 			b = appendJSONString(b, e.Value(f.f))
 		}
 		if i < n {
